@@ -1,0 +1,131 @@
+package io.twotower.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * AdamW with decoupled weight decay, step for step as {@code torch.optim.AdamW} (no amsgrad). Unlike
+ * DJL's Adam, its moments live in NDArrays it owns, so {@link #state()} can checkpoint them exactly.
+ */
+public final class AdamW {
+    public static final double BETA1 = 0.9;
+    public static final double BETA2 = 0.999;
+    public static final double EPS = 1e-8;
+
+    private final double weightDecay;
+    private final NDArray[] firstMoments;
+    private final NDArray[] secondMoments;
+    private double learningRate;
+    private long step;
+
+    private AdamW(double learningRate, double weightDecay, NDArray[] first, NDArray[] second, long step) {
+        this.learningRate = learningRate;
+        this.weightDecay = weightDecay;
+        this.firstMoments = first;
+        this.secondMoments = second;
+        this.step = step;
+    }
+
+    /** Fresh optimizer state for the given parameters (zero moments, step 0). */
+    public static AdamW create(NDArray[] parameters, double learningRate, double weightDecay) {
+        NDArray[] m = new NDArray[parameters.length];
+        NDArray[] v = new NDArray[parameters.length];
+        for (int i = 0; i < parameters.length; i++) {
+            m[i] = parameters[i].zerosLike();
+            v[i] = parameters[i].zerosLike();
+        }
+        return new AdamW(learningRate, weightDecay, m, v, 0);
+    }
+
+    /** Restores the moments (first all m, then all v) and counters saved by {@link #state()}. */
+    public static AdamW restore(NDManager manager, NDList moments, long step, double learningRate, double weightDecay) {
+        int n = moments.size() / 2;
+        NDArray[] m = new NDArray[n];
+        NDArray[] v = new NDArray[n];
+        for (int i = 0; i < n; i++) {
+            m[i] = moments.get(i);
+            v[i] = moments.get(n + i);
+            m[i].attach(manager);
+            v[i].attach(manager);
+        }
+        return new AdamW(learningRate, weightDecay, m, v, step);
+    }
+
+    /**
+     * One update of every parameter from {@code gradients[i]}; must run with grad mode off, as torch's
+     * optimizers run under no_grad.
+     */
+    public void step(NDArray[] parameters, NDArray[] gradients) {
+        step++;
+        double biasCorrection1 = 1 - Math.pow(BETA1, step);
+        double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(BETA2, step));
+        double stepSize = learningRate / biasCorrection1;
+        for (int i = 0; i < parameters.length; i++) {
+            NDArray p = parameters[i];
+            NDArray g = gradients[i];
+            if (weightDecay != 0) {
+                p.muli(1 - learningRate * weightDecay);
+            }
+            NDArray m = firstMoments[i];
+            NDArray v = secondMoments[i];
+            try (NDArray scaledGrad = g.mul(1 - BETA1);
+                    NDArray gradSquared = g.square().muli(1 - BETA2)) {
+                m.muli(BETA1).addi(scaledGrad);
+                v.muli(BETA2).addi(gradSquared);
+            }
+            try (NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(EPS);
+                    NDArray update = m.div(denom).muli(stepSize)) {
+                p.subi(update);
+            }
+        }
+    }
+
+    /** The moments, first all m then all v, for a checkpoint. */
+    public NDList moments() {
+        NDList list = new NDList(firstMoments.length * 2);
+        for (NDArray m : firstMoments) {
+            list.add(m);
+        }
+        for (NDArray v : secondMoments) {
+            list.add(v);
+        }
+        return list;
+    }
+
+    /** Extends moment i with zero rows, for an embedding table that grew. */
+    public void growRows(int i, long rows) {
+        firstMoments[i] = grow(firstMoments[i], rows);
+        secondMoments[i] = grow(secondMoments[i], rows);
+    }
+
+    private static NDArray grow(NDArray moment, long rows) {
+        long have = moment.getShape().get(0);
+        if (rows <= have) {
+            return moment;
+        }
+        NDManager manager = moment.getManager();
+        try (NDArray zeros = manager.zeros(new ai.djl.ndarray.types.Shape(rows - have, moment.getShape().get(1)))) {
+            NDArray grown = moment.concat(zeros, 0);
+            grown.attach(manager);
+            moment.close();
+            return grown;
+        }
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public void setLearningRate(double learningRate) {
+        this.learningRate = learningRate;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public long stepCount() {
+        return step;
+    }
+}

@@ -1,0 +1,145 @@
+package io.twotower.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+
+import java.util.List;
+
+/**
+ * One tower of the seed model: Embedding(n, d), then [Linear(d, d), LayerNorm, ReLU, Dropout] twice, then
+ * L2 normalisation, exactly as the notebook's {@code make_tower}. Parameters are plain NDArrays owned here
+ * so the optimizer, checkpoints and snapshots can address them by name.
+ */
+public final class Tower {
+    /** PyTorch's LayerNorm epsilon. */
+    private static final float LAYER_NORM_EPS = 1e-5f;
+    /** F.normalize's epsilon. */
+    private static final float NORMALIZE_EPS = 1e-12f;
+
+    private final String name;
+    private final int dModel;
+    private final float dropout;
+    private final NDArray[] parameters;
+
+    private Tower(String name, int dModel, float dropout, NDArray[] parameters) {
+        this.name = name;
+        this.dModel = dModel;
+        this.dropout = dropout;
+        this.parameters = parameters;
+        for (NDArray p : parameters) {
+            p.setRequiresGradient(true);
+        }
+    }
+
+    /** The parameter names, in the order of {@link #parameters()}, as PyTorch's state_dict names them. */
+    public static String[] parameterNames(String prefix) {
+        return new String[] {
+            prefix + "_emb.weight",
+            prefix + "_mlp.0.weight", prefix + "_mlp.0.bias", prefix + "_mlp.1.weight", prefix + "_mlp.1.bias",
+            prefix + "_mlp.4.weight", prefix + "_mlp.4.bias", prefix + "_mlp.5.weight", prefix + "_mlp.5.bias"
+        };
+    }
+
+    /** A freshly initialised tower: embeddings N(0, 0.1), Linear layers as PyTorch's default init. */
+    public static Tower initialise(String name, NDManager manager, int rows, int dModel, float dropout, SplitMix64 rng) {
+        NDArray[] p = new NDArray[9];
+        p[0] = manager.create(normal(rng, rows * (long) dModel, 0.1), new Shape(rows, dModel));
+        for (int layer = 0; layer < 2; layer++) {
+            int base = 1 + layer * 4;
+            // nn.Linear: kaiming_uniform(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias the same.
+            double bound = 1.0 / Math.sqrt(dModel);
+            p[base] = manager.create(uniform(rng, (long) dModel * dModel, bound), new Shape(dModel, dModel));
+            p[base + 1] = manager.create(uniform(rng, dModel, bound), new Shape(dModel));
+            p[base + 2] = manager.ones(new Shape(dModel));
+            p[base + 3] = manager.zeros(new Shape(dModel));
+        }
+        return new Tower(name, dModel, dropout, p);
+    }
+
+    /** A tower over existing parameter arrays (restored from a checkpoint or a golden file). */
+    public static Tower of(String name, float dropout, NDArray[] parameters) {
+        if (parameters.length != 9) {
+            throw new IllegalArgumentException(name + " tower needs 9 parameter arrays, got " + parameters.length);
+        }
+        return new Tower(name, (int) parameters[0].getShape().get(1), dropout, parameters);
+    }
+
+    static float[] normal(SplitMix64 rng, long n, double std) {
+        float[] out = new float[Math.toIntExact(n)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (rng.nextGaussian() * std);
+        }
+        return out;
+    }
+
+    static float[] uniform(SplitMix64 rng, long n, double bound) {
+        float[] out = new float[Math.toIntExact(n)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        return out;
+    }
+
+    /** L2-normalised output vectors for the given row indices (int64). */
+    public NDArray forward(NDArray ids, boolean training) {
+        NDArray x = Embedding.embedding(ids, parameters[0], SparseFormat.DENSE).singletonOrThrow();
+        for (int layer = 0; layer < 2; layer++) {
+            int base = 1 + layer * 4;
+            x = Linear.linear(x, parameters[base], parameters[base + 1]).singletonOrThrow();
+            x = LayerNorm.layerNorm(x, new Shape(dModel), parameters[base + 2], parameters[base + 3], LAYER_NORM_EPS)
+                    .singletonOrThrow();
+            x = Activation.relu(x);
+            if (training && dropout > 0) {
+                x = Dropout.dropout(x, dropout, true).singletonOrThrow();
+            }
+        }
+        NDArray norm = x.norm(new int[] {1}, true).maximum(NORMALIZE_EPS);
+        return x.div(norm);
+    }
+
+    /** Appends more embedding rows (a grown vocabulary), initialised N(0, 0.1) as the seed does. */
+    public void growRows(int newRows, SplitMix64 rng) {
+        NDArray old = parameters[0];
+        long rows = old.getShape().get(0);
+        if (newRows <= rows) {
+            return;
+        }
+        NDManager manager = old.getManager();
+        NDArray extra = manager.create(normal(rng, (newRows - rows) * dModel, 0.1), new Shape(newRows - rows, dModel));
+        NDArray grown = old.concat(extra, 0);
+        grown.attach(manager);
+        grown.setRequiresGradient(true);
+        parameters[0] = grown;
+        extra.close();
+        old.close();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int rows() {
+        return (int) parameters[0].getShape().get(0);
+    }
+
+    public int dModel() {
+        return dModel;
+    }
+
+    /** The live parameter arrays; the optimizer updates them in place. */
+    public NDArray[] parameters() {
+        return parameters;
+    }
+
+    public NDList parameterList() {
+        return new NDList(List.of(parameters));
+    }
+}

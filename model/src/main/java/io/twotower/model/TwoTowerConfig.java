@@ -1,0 +1,209 @@
+package io.twotower.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The training configuration: the notebook's CFG under the notebook's key names, plus the few keys this
+ * project adds, each validated with a message that names the key.
+ */
+public final class TwoTowerConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Every accepted key with its default; the notebook's CFG first, in the notebook's order. */
+    private static final Map<String, Object> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("d_model", 256);
+        DEFAULTS.put("batch_size", 512);
+        DEFAULTS.put("accum_steps", 2);
+        DEFAULTS.put("epochs", 50);
+        DEFAULTS.put("patience", 6);
+        DEFAULTS.put("lr", 5e-4);
+        DEFAULTS.put("weight_decay", 1e-4);
+        DEFAULTS.put("dropout", 0.2);
+        DEFAULTS.put("eval_topk", 10);
+        DEFAULTS.put("seed", 42);
+        DEFAULTS.put("k_neg", 50);
+        DEFAULTS.put("fixed_logit_scale", 10.0);
+        // Keys this project adds; the notebook hard-codes these values.
+        DEFAULTS.put("plateau_factor", 0.5);
+        DEFAULTS.put("plateau_patience", 3);
+        DEFAULTS.put("device", "auto");
+        DEFAULTS.put("eval_block_size", 4096);
+    }
+
+    private final Map<String, Object> values;
+
+    private TwoTowerConfig(Map<String, Object> values) {
+        this.values = Collections.unmodifiableMap(values);
+        validate();
+    }
+
+    /** The notebook's defaults. */
+    public static TwoTowerConfig defaults() {
+        return new TwoTowerConfig(new LinkedHashMap<>(DEFAULTS));
+    }
+
+    /** Reads a YAML mapping of keys to values over the defaults; {@code source} names it in errors. */
+    public static TwoTowerConfig fromYaml(InputStream in, String source) throws IOException {
+        Object parsed = new ObjectMapper(new YAMLFactory()).readValue(in, Object.class);
+        if (parsed == null) {
+            return defaults();
+        }
+        if (!(parsed instanceof Map)) {
+            throw new IllegalArgumentException(source + ": expected a mapping of configuration keys, found " + parsed);
+        }
+        Map<String, Object> raw = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
+            raw.put(String.valueOf(e.getKey()), e.getValue());
+        }
+        return defaults().withValues(raw, source);
+    }
+
+    /** Applies {@code key=value} overrides (as given with {@code --set}). */
+    public TwoTowerConfig withOverrides(Iterable<String> assignments) {
+        Map<String, Object> raw = new LinkedHashMap<>();
+        for (String a : assignments) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set " + a + ": expected key=value, e.g. --set epochs=3");
+            }
+            raw.put(a.substring(0, eq).trim(), a.substring(eq + 1).trim());
+        }
+        return withValues(raw, "--set");
+    }
+
+    /** Returns a copy with the given keys replaced; values may be strings and are converted per key. */
+    public TwoTowerConfig withValues(Map<String, ?> raw, String source) {
+        Map<String, Object> merged = new LinkedHashMap<>(values);
+        for (Map.Entry<String, ?> e : raw.entrySet()) {
+            String key = e.getKey();
+            if (!DEFAULTS.containsKey(key)) {
+                throw new IllegalArgumentException(
+                        source + ": unknown configuration key '" + key + "'; known keys: " + DEFAULTS.keySet());
+            }
+            merged.put(key, convert(key, e.getValue(), source));
+        }
+        return new TwoTowerConfig(merged);
+    }
+
+    private static Object convert(String key, Object value, String source) {
+        Object def = DEFAULTS.get(key);
+        String text = String.valueOf(value).trim();
+        try {
+            if (def instanceof Integer) {
+                if (value instanceof Number && ((Number) value).doubleValue() % 1 != 0) {
+                    throw new NumberFormatException();
+                }
+                return value instanceof Number ? ((Number) value).intValue() : Integer.parseInt(text);
+            }
+            if (def instanceof Double) {
+                return value instanceof Number ? ((Number) value).doubleValue() : Double.parseDouble(text);
+            }
+            return text.toLowerCase(Locale.ROOT);
+        } catch (NumberFormatException ex) {
+            throw new IllegalArgumentException(
+                    source + ": configuration key '" + key + "' expects "
+                            + (def instanceof Integer ? "an integer" : "a number") + ", got '" + text + "'");
+        }
+    }
+
+    private void validate() {
+        positive("d_model");
+        positive("batch_size");
+        positive("accum_steps");
+        positive("epochs");
+        positive("patience");
+        positive("eval_topk");
+        positive("k_neg");
+        positive("plateau_patience");
+        positive("eval_block_size");
+        positiveNumber("lr");
+        positiveNumber("fixed_logit_scale");
+        if (weightDecay() < 0) {
+            throw outOfRange("weight_decay", "must be >= 0");
+        }
+        if (dropout() < 0 || dropout() >= 1) {
+            throw outOfRange("dropout", "must be in [0, 1)");
+        }
+        if (plateauFactor() <= 0 || plateauFactor() >= 1) {
+            throw outOfRange("plateau_factor", "must be in (0, 1)");
+        }
+        String device = device();
+        if (!device.equals("auto") && !device.equals("cpu") && !device.equals("gpu")) {
+            throw outOfRange("device", "must be one of auto, cpu, gpu");
+        }
+    }
+
+    private void positive(String key) {
+        if (integer(key) <= 0) {
+            throw outOfRange(key, "must be > 0");
+        }
+    }
+
+    private void positiveNumber(String key) {
+        double v = number(key);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw outOfRange(key, "must be > 0");
+        }
+    }
+
+    private IllegalArgumentException outOfRange(String key, String rule) {
+        return new IllegalArgumentException(
+                "configuration key '" + key + "' " + rule + ", got " + values.get(key));
+    }
+
+    private int integer(String key) {
+        return (Integer) values.get(key);
+    }
+
+    private double number(String key) {
+        return (Double) values.get(key);
+    }
+
+    public int dModel() { return integer("d_model"); }
+    public int batchSize() { return integer("batch_size"); }
+    public int accumSteps() { return integer("accum_steps"); }
+    public int epochs() { return integer("epochs"); }
+    public int patience() { return integer("patience"); }
+    public double lr() { return number("lr"); }
+    public double weightDecay() { return number("weight_decay"); }
+    public double dropout() { return number("dropout"); }
+    public int evalTopK() { return integer("eval_topk"); }
+    public long seed() { return integer("seed"); }
+    public int kNeg() { return integer("k_neg"); }
+    public double fixedLogitScale() { return number("fixed_logit_scale"); }
+    public double plateauFactor() { return number("plateau_factor"); }
+    public int plateauPatience() { return integer("plateau_patience"); }
+    public String device() { return (String) values.get("device"); }
+    public int evalBlockSize() { return integer("eval_block_size"); }
+
+    /** All keys and values, in declaration order (for manifests and results files). */
+    public Map<String, Object> asMap() {
+        return values;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TwoTowerConfig && ((TwoTowerConfig) o).values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
+    }
+}

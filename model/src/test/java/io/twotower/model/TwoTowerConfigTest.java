@@ -1,0 +1,58 @@
+package io.twotower.model;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TwoTowerConfigTest {
+    private static InputStream yaml(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void defaultsAreTheNotebooksCfg() {
+        TwoTowerConfig c = TwoTowerConfig.defaults();
+        assertThat(c.dModel()).isEqualTo(256);
+        assertThat(c.batchSize()).isEqualTo(512);
+        assertThat(c.accumSteps()).isEqualTo(2);
+        assertThat(c.epochs()).isEqualTo(50);
+        assertThat(c.patience()).isEqualTo(6);
+        assertThat(c.lr()).isEqualTo(5e-4);
+        assertThat(c.weightDecay()).isEqualTo(1e-4);
+        assertThat(c.dropout()).isEqualTo(0.2);
+        assertThat(c.evalTopK()).isEqualTo(10);
+        assertThat(c.seed()).isEqualTo(42);
+        assertThat(c.kNeg()).isEqualTo(50);
+        assertThat(c.fixedLogitScale()).isEqualTo(10.0);
+    }
+
+    @Test
+    void yamlAndOverridesApply() throws Exception {
+        TwoTowerConfig c = TwoTowerConfig.fromYaml(yaml("d_model: 64\nlr: 0.001\n"), "x.yaml")
+                .withOverrides(List.of("epochs=3", "k_neg=20"));
+        assertThat(c.dModel()).isEqualTo(64);
+        assertThat(c.lr()).isEqualTo(0.001);
+        assertThat(c.epochs()).isEqualTo(3);
+        assertThat(c.kNeg()).isEqualTo(20);
+    }
+
+    @Test
+    void unknownKeysAndBadValuesNameTheKey() {
+        assertThatThrownBy(() -> TwoTowerConfig.fromYaml(yaml("d_modle: 64\n"), "conf.yaml"))
+                .hasMessageContaining("conf.yaml").hasMessageContaining("'d_modle'");
+        assertThatThrownBy(() -> TwoTowerConfig.defaults().withOverrides(List.of("dropout=1.5")))
+                .hasMessageContaining("'dropout'").hasMessageContaining("[0, 1)");
+        assertThatThrownBy(() -> TwoTowerConfig.defaults().withOverrides(List.of("batch_size=0")))
+                .hasMessageContaining("'batch_size'");
+        assertThatThrownBy(() -> TwoTowerConfig.defaults().withOverrides(List.of("epochs=many")))
+                .hasMessageContaining("'epochs'").hasMessageContaining("integer");
+        assertThatThrownBy(() -> TwoTowerConfig.defaults().withOverrides(List.of("epochs")))
+                .hasMessageContaining("key=value");
+    }
+}
