@@ -72,7 +72,7 @@ tt_pid_alive() {
 # tt_stop_pid PID NAME [TIMEOUT_S]: SIGTERM, wait, then SIGKILL.
 tt_stop_pid() {
   local pid="$1" name="$2" timeout="${3:-30}" i
-  kill -TERM "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || { tt_log "$name (pid $pid) stopped"; return 0; }
   for ((i = 0; i < timeout * 5; i++)); do
     kill -0 "$pid" 2>/dev/null || { tt_log "$name (pid $pid) stopped"; return 0; }
     sleep 0.2

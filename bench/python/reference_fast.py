@@ -32,6 +32,15 @@ Randomness comes from torch only (global RNG for init/dropout, a private
 generator for shuffling and negatives), so runs are reproducible per --seed but
 do not replay the notebook's numpy stream.
 """
+import os
+# Must precede `import torch`: libgomp reads it when loaded.  On this 2-core box
+# torch's OpenMP workers spin-wait between ops while OpenBLAS (Debian's torch
+# calls it for every matmul) runs its own pthreads, and the two pools fight for
+# the cores: measured compute time varied 2-4x run to run.  Passive waiting
+# makes timings stable and faster; both scripts set it so they compare fairly.
+# Set the variable in the shell to override.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
 import time
 
 import numpy as np

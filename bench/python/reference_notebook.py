@@ -29,6 +29,15 @@ Timing: with num_workers=0 the DataLoader runs __getitem__ and collate_fn in the
 main thread inside next(), so timing next() measures negative sampling + batch
 assembly; everything from .to(device) to optimizer.step is "compute".
 """
+import os
+# Must precede `import torch`: libgomp reads it when loaded.  On this 2-core box
+# torch's OpenMP workers spin-wait between ops while OpenBLAS (Debian's torch
+# calls it for every matmul) runs its own pthreads, and the two pools fight for
+# the cores: measured compute time varied 2-4x run to run.  Passive waiting
+# makes timings stable and faster; both scripts set it so they compare fairly.
+# Set the variable in the shell to override.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
 import time
 
 import numpy as np

@@ -162,6 +162,7 @@ class Trainer:
         self.patience_counter = 0
         self.early_stopped = False
         self.epochs = []
+        self._cpu_mark = self._cpu_s()
         self.report = {
             'script': script,
             'config': dict(CFG),
@@ -170,9 +171,16 @@ class Trainer:
                      'n_items': n_items, 'n_users': n_users},
             'env': {'python': platform.python_version(), 'torch': torch.__version__,
                     'numpy': np.__version__, 'threads': torch.get_num_threads(),
-                    'machine': platform.machine(), 'cpus': os.cpu_count()},
+                    'machine': platform.machine(), 'cpus': os.cpu_count(),
+                    'env': {v: os.environ.get(v) for v in
+                            ('OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS')}},
             'epochs': self.epochs,
         }
+
+    @staticmethod
+    def _cpu_s():
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_utime + ru.ru_stime
 
     def end_epoch(self, epoch, scheduler, optimizer, *, avg_loss, recall_exact, recall_batch_mean,
                   n_examples, sampling_s, compute_s, eval_s, epoch_s):
@@ -188,7 +196,10 @@ class Trainer:
             'examples': n_examples, 'examples_per_s': n_examples / train_s,
             'sampling_s': sampling_s, 'compute_s': compute_s, 'train_s': train_s,
             'eval_s': eval_s, 'epoch_s': epoch_s, 'lr': lr, 'peak_rss_mb': peak_rss_mb(),
+            # Other work on a shared box skews timings; these two make it visible.
+            'process_cpu_s': self._cpu_s() - self._cpu_mark, 'loadavg_1m': os.getloadavg()[0],
         }
+        self._cpu_mark = self._cpu_s()
         self.epochs.append(rec)
         print(f"Epoch {epoch}: Loss={avg_loss:.4f}, Recall@{k}={recall_exact:.4f} (exact), "
               f"examples/s={rec['examples_per_s']:.0f}, sampling_s={sampling_s:.2f}, "

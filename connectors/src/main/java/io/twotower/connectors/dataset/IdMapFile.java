@@ -1,0 +1,67 @@
+package io.twotower.connectors.dataset;
+
+import io.twotower.connectors.parquet.FlinkOutputFile;
+import io.twotower.connectors.parquet.ParquetRows;
+import org.apache.flink.core.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Types;
+
+import java.io.IOException;
+import java.util.List;
+
+/** An id map file: one row per dense index with the raw id it stands for (raw id as text, index int64). */
+public final class IdMapFile {
+    private IdMapFile() {}
+
+    public static void write(Path path, String idColumn, String indexColumn, List<String> rawIdsByIndex) throws IOException {
+        MessageType schema = Types.buildMessage()
+                .required(PrimitiveType.PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(idColumn)
+                .required(PrimitiveType.PrimitiveTypeName.INT64).named(indexColumn)
+                .named("id_map");
+        SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
+                .withType(schema)
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .build()) {
+            for (int i = 0; i < rawIdsByIndex.size(); i++) {
+                writer.write(groups.newGroup().append(idColumn, rawIdsByIndex.get(i)).append(indexColumn, (long) i));
+            }
+        }
+    }
+
+    /** Reads the raw ids by dense index; fails unless the indices are exactly 0..n-1. */
+    public static String[] read(Path path, String idColumn, String indexColumn) throws IOException {
+        try (ParquetRows rows = ParquetRows.open(path)) {
+            rows.requireColumn(idColumn);
+            rows.requireIntegerColumn(indexColumn);
+            long n = rows.rowCount();
+            if (n == 0) {
+                throw new IOException(path + ": the id map is empty");
+            }
+            String[] ids = new String[Math.toIntExact(n)];
+            rows.forEach((row, r) -> {
+                long idx = r.getLong(indexColumn, row);
+                if (idx < 0 || idx >= n || ids[(int) idx] != null) {
+                    throw new IOException(String.format(
+                            "%s: row %d, column '%s': index %d is out of range 0..%d or repeated",
+                            path, row, indexColumn, idx, n - 1));
+                }
+                String id = r.getString(idColumn);
+                if (id == null) {
+                    throw new IOException(String.format("%s: row %d, column '%s': null id", path, row, idColumn));
+                }
+                ids[(int) idx] = id;
+            });
+            return ids;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.twotower.connectors.source;
+
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.apache.flink.util.Preconditions.checkArgument;
+import static org.apache.flink.util.Preconditions.checkNotNull;
+
+/**
+ * A bounded source that reads the notebook's training sequence files once per epoch, shuffled per
+ * epoch, with a watermark equal to the epoch number at each epoch's end. The next epoch starts only
+ * when an {@link EpochDecisionEvent} allows it (see {@link EpochSplitEnumerator}).
+ */
+public final class EpochSequenceSource implements Source<SequenceRow, SequenceSplit, EpochEnumeratorState> {
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> files;
+    private final int numUsers;
+    private final int numItems;
+    private final int epochs;
+    private final long seed;
+
+    EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed) {
+        this.files = files;
+        this.numUsers = numUsers;
+        this.numItems = numItems;
+        this.epochs = epochs;
+        this.seed = seed;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return Boundedness.BOUNDED;
+    }
+
+    @Override
+    public SourceReader<SequenceRow, SequenceSplit> createReader(SourceReaderContext readerContext) {
+        return new EpochSequenceReader(numUsers, numItems, seed);
+    }
+
+    @Override
+    public SplitEnumerator<SequenceSplit, EpochEnumeratorState> createEnumerator(
+            SplitEnumeratorContext<SequenceSplit> enumContext) {
+        return new EpochSplitEnumerator(enumContext, files, epochs, new EpochEnumeratorState(-1, false));
+    }
+
+    @Override
+    public SplitEnumerator<SequenceSplit, EpochEnumeratorState> restoreEnumerator(
+            SplitEnumeratorContext<SequenceSplit> enumContext, EpochEnumeratorState checkpoint) {
+        return new EpochSplitEnumerator(enumContext, files, epochs, checkpoint);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<SequenceSplit> getSplitSerializer() {
+        return new SequenceSplitSerializer();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<EpochEnumeratorState> getEnumeratorCheckpointSerializer() {
+        return new EpochEnumeratorState.Serializer();
+    }
+
+    /** Builds an {@link EpochSequenceSource}. */
+    public static final class Builder {
+        private final List<String> files = new ArrayList<>();
+        private int numUsers = -1;
+        private int numItems = -1;
+        private int epochs = -1;
+        private long seed;
+
+        public Builder setFiles(List<String> paths) {
+            files.addAll(paths);
+            return this;
+        }
+
+        /** The id maps' sizes: every index read is checked against them. */
+        public Builder setCatalog(int users, int items) {
+            this.numUsers = users;
+            this.numItems = items;
+            return this;
+        }
+
+        public Builder setEpochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder setSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public EpochSequenceSource build() {
+            checkNotNull(files);
+            checkArgument(!files.isEmpty(), "No training files given; set them with setFiles(...).");
+            checkArgument(numUsers > 0 && numItems > 0,
+                    "The catalog sizes are required but not provided; set them with setCatalog(users, items).");
+            checkArgument(epochs > 0, "The number of epochs must be > 0, got %s.", epochs);
+            return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed);
+        }
+    }
+}

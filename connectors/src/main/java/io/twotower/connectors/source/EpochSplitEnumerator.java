@@ -1,0 +1,132 @@
+package io.twotower.connectors.source;
+
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.SplitsAssignment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.annotation.Nullable;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hands out one epoch at a time: every file once, plus an end-of-epoch marker per reader. The next
+ * epoch is handed out only when the trainer's {@link EpochDecisionEvent} for this one says so, so an
+ * early stop reads nothing more and the job ends.
+ */
+final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, EpochEnumeratorState> {
+    private static final Logger LOG = LoggerFactory.getLogger(EpochSplitEnumerator.class);
+
+    private final SplitEnumeratorContext<SequenceSplit> context;
+    private final List<String> files;
+    private final int epochs;
+    /** Splits for readers that were not registered when they were made (after a failure). */
+    private final Map<Integer, List<SequenceSplit>> pending = new HashMap<>();
+    private int assignedEpoch;
+    private boolean stopped;
+
+    EpochSplitEnumerator(SplitEnumeratorContext<SequenceSplit> context, List<String> files, int epochs,
+            EpochEnumeratorState state) {
+        this.context = context;
+        this.files = files;
+        this.epochs = epochs;
+        this.assignedEpoch = state.assignedEpoch;
+        this.stopped = state.stopped;
+    }
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void handleSplitRequest(int subtaskId, @Nullable String requesterHostname) {}
+
+    @Override
+    public void addSplitsBack(List<SequenceSplit> splits, int subtaskId) {
+        pending.computeIfAbsent(subtaskId, k -> new ArrayList<>()).addAll(splits);
+    }
+
+    @Override
+    public void addReader(int subtaskId) {
+        List<SequenceSplit> mine = pending.remove(subtaskId);
+        if (mine != null && !mine.isEmpty()) {
+            context.assignSplits(new SplitsAssignment<>(Map.of(subtaskId, mine)));
+        }
+        if (assignedEpoch < 0) {
+            if (context.registeredReaders().size() == context.currentParallelism()) {
+                assignEpoch(0);
+            }
+        } else if (readingFinished()) {
+            context.signalNoMoreSplits(subtaskId);
+        }
+    }
+
+    private boolean readingFinished() {
+        return stopped || assignedEpoch >= epochs - 1;
+    }
+
+    private void assignEpoch(int epoch) {
+        int readers = context.currentParallelism();
+        Map<Integer, List<SequenceSplit>> assignment = new HashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            // Rotate files over readers so no reader always gets the largest file.
+            int reader = (i + epoch) % readers;
+            assignment.computeIfAbsent(reader, k -> new ArrayList<>()).add(SequenceSplit.file(epoch, i, files.get(i), 0));
+        }
+        for (int r = 0; r < readers; r++) {
+            assignment.computeIfAbsent(r, k -> new ArrayList<>()).add(SequenceSplit.endOfEpoch(epoch, r));
+        }
+        Map<Integer, List<SequenceSplit>> live = new HashMap<>();
+        assignment.forEach((reader, splits) -> {
+            if (context.registeredReaders().containsKey(reader)) {
+                live.put(reader, splits);
+            } else {
+                pending.computeIfAbsent(reader, k -> new ArrayList<>()).addAll(splits);
+            }
+        });
+        context.assignSplits(new SplitsAssignment<>(live));
+        assignedEpoch = epoch;
+        LOG.info("Assigned epoch {} ({} files) to {} readers", epoch + 1, files.size(), readers);
+        if (readingFinished()) {
+            signalNoMoreSplitsToAll();
+        }
+    }
+
+    private void signalNoMoreSplitsToAll() {
+        for (int reader : context.registeredReaders().keySet()) {
+            context.signalNoMoreSplits(reader);
+        }
+    }
+
+    @Override
+    public void handleSourceEvent(int subtaskId, SourceEvent sourceEvent) {
+        if (!(sourceEvent instanceof EpochDecisionEvent)) {
+            return;
+        }
+        EpochDecisionEvent decision = (EpochDecisionEvent) sourceEvent;
+        // A decision can arrive twice (the trainer re-sends its last one after a restore): act once.
+        if (decision.epoch != assignedEpoch || readingFinished()) {
+            LOG.debug("Ignoring {}: epoch {} assigned, stopped={}", decision, assignedEpoch, stopped);
+            return;
+        }
+        if (decision.continueTraining) {
+            assignEpoch(assignedEpoch + 1);
+        } else {
+            stopped = true;
+            LOG.info("Training stopped after epoch {}: no more epochs will be read", assignedEpoch + 1);
+            signalNoMoreSplitsToAll();
+        }
+    }
+
+    @Override
+    public EpochEnumeratorState snapshotState(long checkpointId) {
+        return new EpochEnumeratorState(assignedEpoch, stopped);
+    }
+
+    @Override
+    public void close() {}
+}

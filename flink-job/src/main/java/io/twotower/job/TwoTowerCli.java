@@ -1,0 +1,71 @@
+package io.twotower.job;
+
+import io.twotower.job.cli.CliArgs;
+import io.twotower.job.cli.FlinkEnvironments;
+import io.twotower.job.prepare.PrepareJob;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+
+import java.util.Set;
+
+/** The entry point of twotower-job.jar: {@code prepare}, {@code train} and {@code snapshots}. */
+public final class TwoTowerCli {
+    private static final String USAGE = String.join("\n",
+            "Usage: twotower-job.jar <command> [options]",
+            "  prepare --input <csv|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
+            "          [--time-column timestamp] [--max-history 50]",
+            "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
+            "  snapshots list|show|verify <uri>",
+            "Every command takes -Dkey=value Flink options (e.g. -Ds3.endpoint=http://127.0.0.1:9000).");
+
+    private TwoTowerCli() {}
+
+    public static void main(String[] args) throws Exception {
+        int code = run(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    static int run(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            switch (args[0]) {
+                case "prepare":
+                    return prepare(CliArgs.parse(args, Set.of()));
+                case "train":
+                    return TrainCommand.run(CliArgs.parse(args, Set.of()));
+                case "snapshots":
+                    return SnapshotsCommand.run(CliArgs.parse(args, Set.of()));
+                default:
+                    System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
+                    return 2;
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int prepare(CliArgs cli) throws Exception {
+        cli.rejectUnknown(Set.of("input", "output", "user-column", "item-column", "time-column", "max-history"),
+                "prepare");
+        PrepareJob.Options options = new PrepareJob.Options();
+        options.input = cli.required("input");
+        options.output = cli.required("output");
+        options.userColumn = cli.get("user-column", options.userColumn);
+        options.itemColumn = cli.get("item-column", options.itemColumn);
+        options.timeColumn = cli.get("time-column", options.timeColumn);
+        options.maxHistory = cli.getInt("max-history", options.maxHistory);
+        StreamExecutionEnvironment env = FlinkEnvironments.create(cli.flinkOptions());
+        try (CloseableIterator<String> summary = PrepareJob.build(env, options).executeAndCollect("twotower prepare")) {
+            while (summary.hasNext()) {
+                System.out.println("prepared " + options.output + ": " + summary.next());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,78 @@
+package io.twotower.job.prepare;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twotower.connectors.dataset.DatasetLayout;
+import io.twotower.connectors.dataset.IdMapFile;
+import io.twotower.connectors.dataset.SequenceFiles;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs at parallelism 1: dense ids need every raw id, so the histories meet here; at the end of the
+ * input it applies {@link PreparedDataset} and writes the notebook's files, then emits a JSON summary.
+ */
+public final class DatasetWriterOperator extends AbstractStreamOperator<String>
+        implements OneInputStreamOperator<UserHistory, String>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+
+    private final String outputDir;
+    private final int maxHistory;
+    private transient List<UserHistory> histories;
+
+    public DatasetWriterOperator(String output, int maxHistory) {
+        this.outputDir = output;
+        this.maxHistory = maxHistory;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        histories = new ArrayList<>();
+    }
+
+    @Override
+    public void processElement(StreamRecord<UserHistory> element) {
+        histories.add(element.getValue());
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        PreparedDataset data = PreparedDataset.build(histories, maxHistory);
+        DatasetLayout layout = new DatasetLayout(new Path(outputDir));
+        layout.root().getFileSystem().mkdirs(layout.root());
+        IdMapFile.write(layout.userMap(), DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN, data.userIds);
+        IdMapFile.write(layout.itemMap(), DatasetLayout.ITEM_ID_COLUMN, DatasetLayout.ITEM_IDX_COLUMN, data.itemIds);
+        SequenceFiles.write(layout.train(), data.train);
+        SequenceFiles.write(layout.validation(), data.validation);
+
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode baselines = json.createObjectNode();
+        ObjectNode held = baselines.putObject("held_out_interactions");
+        for (Map.Entry<String, Double> e : data.baselines.entrySet()) {
+            held.putObject(e.getKey()).put("Recall@" + PreparedDataset.TOP_K, e.getValue());
+        }
+        try (FSDataOutputStream out = layout.baselines().getFileSystem()
+                .create(layout.baselines(), FileSystem.WriteMode.OVERWRITE)) {
+            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(baselines));
+        }
+
+        ObjectNode summary = json.createObjectNode();
+        summary.put("users", data.userIds.size());
+        summary.put("items", data.itemIds.size());
+        summary.put("train_rows", data.train.size());
+        summary.put("val_rows", data.validation.size());
+        summary.set("baselines", held);
+        LOG.info("Prepared dataset in {}: {}", outputDir, summary);
+        output.collect(new StreamRecord<>(json.writeValueAsString(summary)));
+    }
+}

@@ -1,0 +1,170 @@
+package io.twotower.job.prepare;
+
+import io.twotower.connectors.parquet.ParquetRows;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.util.Collector;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads one interaction log file (CSV with a header, or Parquet) and emits its rows. A bounded job must
+ * fail fast on bad input, so any problem fails with the file, the line or row, and the column.
+ */
+public final class InteractionFileReader implements FlatMapFunction<String, Interaction> {
+    private static final long serialVersionUID = 1L;
+
+    private final String userColumn;
+    private final String itemColumn;
+    private final String timeColumn;
+
+    public InteractionFileReader(String userColumn, String itemColumn, String timeColumn) {
+        this.userColumn = userColumn;
+        this.itemColumn = itemColumn;
+        this.timeColumn = timeColumn;
+    }
+
+    @Override
+    public void flatMap(String file, Collector<Interaction> out) throws Exception {
+        Path path = new Path(file);
+        long rows = file.endsWith(".parquet") ? readParquet(path, out) : readCsv(path, out);
+        if (rows == 0) {
+            throw new IOException(path + ": the file has no interactions");
+        }
+    }
+
+    private long readCsv(Path path, Collector<Interaction> out) throws IOException {
+        if (!path.getFileSystem().exists(path)) {
+            throw new IOException(path + ": file not found");
+        }
+        try (FSDataInputStream in = path.getFileSystem().open(path);
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String header = reader.readLine();
+            if (header == null) {
+                throw new IOException(path + ": the file is empty (expected a header line)");
+            }
+            List<String> columns = splitCsv(stripBom(header));
+            int u = columnIndex(path, columns, userColumn, "--user-column");
+            int i = columnIndex(path, columns, itemColumn, "--item-column");
+            int t = columnIndex(path, columns, timeColumn, "--time-column");
+            long rows = 0;
+            long lineNo = 1;
+            String line;
+            while ((line = reader.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> cells = splitCsv(line);
+                if (cells.size() != columns.size()) {
+                    throw new IOException(String.format("%s: line %d: expected %d columns, found %d",
+                            path, lineNo, columns.size(), cells.size()));
+                }
+                out.collect(new Interaction(
+                        requireId(path, lineNo, userColumn, cells.get(u)),
+                        requireId(path, lineNo, itemColumn, cells.get(i)),
+                        parseTime(path, "line " + lineNo, cells.get(t))));
+                rows++;
+            }
+            return rows;
+        }
+    }
+
+    private long readParquet(Path path, Collector<Interaction> out) throws IOException {
+        try (ParquetRows rows = ParquetRows.open(path)) {
+            rows.requireColumn(userColumn);
+            rows.requireColumn(itemColumn);
+            rows.requireColumn(timeColumn);
+            long[] count = {0};
+            rows.forEach((row, r) -> {
+                String user = r.getString(userColumn);
+                String item = r.getString(itemColumn);
+                String time = r.getString(timeColumn);
+                String where = "row " + row;
+                if (user == null || item == null || time == null) {
+                    String column = user == null ? userColumn : item == null ? itemColumn : timeColumn;
+                    throw new IOException(String.format("%s: %s, column '%s': null value", path, where, column));
+                }
+                out.collect(new Interaction(user, item, parseTime(path, where, time)));
+                count[0]++;
+            });
+            return count[0];
+        }
+    }
+
+    private static String stripBom(String s) {
+        return s.startsWith("\uFEFF") ? s.substring(1) : s;
+    }
+
+    private static int columnIndex(Path path, List<String> columns, String name, String option) throws IOException {
+        int idx = columns.indexOf(name);
+        if (idx < 0) {
+            throw new IOException(String.format(
+                    "%s: missing column '%s' (header has %s; choose another with %s)", path, name, columns, option));
+        }
+        return idx;
+    }
+
+    private static String requireId(Path path, long line, String column, String value) throws IOException {
+        String v = value.trim();
+        if (v.isEmpty()) {
+            throw new IOException(String.format("%s: line %d, column '%s': empty id", path, line, column));
+        }
+        return v;
+    }
+
+    private long parseTime(Path path, String where, String value) throws IOException {
+        String v = value.trim();
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            try {
+                double d = Double.parseDouble(v);
+                if (Double.isFinite(d)) {
+                    return (long) d;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IOException(String.format(
+                    "%s: %s, column '%s': '%s' is not a numeric timestamp", path, where, timeColumn, v));
+        }
+    }
+
+    /** Splits one CSV line (RFC 4180 quotes, no embedded newlines). */
+    static List<String> splitCsv(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        cell.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    cell.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
+    }
+}

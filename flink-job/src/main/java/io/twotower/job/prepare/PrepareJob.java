@@ -1,0 +1,73 @@
+package io.twotower.job.prepare;
+
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code prepare} batch job: interaction logs (CSV or Parquet) to the notebook's prepared-data layout.
+ * Files are read in parallel, histories are ordered per user (keyed), and one writer assigns dense ids.
+ */
+public final class PrepareJob {
+    private PrepareJob() {}
+
+    /** Options of {@code prepare}. */
+    public static final class Options {
+        public String input;
+        public String output;
+        public String userColumn = "userId";
+        public String itemColumn = "movieId";
+        public String timeColumn = "timestamp";
+        public int maxHistory = 50;
+    }
+
+    /** Adds the job to {@code env} and returns the stream of its one JSON summary. */
+    public static DataStream<String> build(StreamExecutionEnvironment env, Options options) throws IOException {
+        if (options.maxHistory <= 0) {
+            throw new IllegalArgumentException("--max-history must be > 0, got " + options.maxHistory);
+        }
+        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+        List<String> files = inputFiles(new Path(options.input));
+        return env.fromData(files).name("interaction files")
+                .rebalance()
+                .flatMap(new InteractionFileReader(options.userColumn, options.itemColumn, options.timeColumn))
+                .name("read interactions")
+                .keyBy(i -> i.user)
+                .process(new UserHistoryAssembler()).name("order each user's history")
+                .transform("write prepared dataset", Types.STRING,
+                        new DatasetWriterOperator(options.output, options.maxHistory))
+                .setParallelism(1);
+    }
+
+    /** The input file, or the .csv/.parquet files of an input folder. */
+    static List<String> inputFiles(Path input) throws IOException {
+        FileSystem fs = input.getFileSystem();
+        if (!fs.exists(input)) {
+            throw new IOException(input + ": --input not found");
+        }
+        List<String> files = new ArrayList<>();
+        if (fs.getFileStatus(input).isDir()) {
+            for (FileStatus s : fs.listStatus(input)) {
+                String name = s.getPath().getName();
+                if (!s.isDir() && (name.endsWith(".csv") || name.endsWith(".parquet"))) {
+                    files.add(s.getPath().toString());
+                }
+            }
+            if (files.isEmpty()) {
+                throw new IOException(input + ": --input folder holds no .csv or .parquet file");
+            }
+            files.sort(String::compareTo);
+        } else {
+            files.add(input.toString());
+        }
+        return files;
+    }
+}

@@ -1,0 +1,116 @@
+package io.twotower.job.prepare;
+
+import io.twotower.connectors.dataset.Sequences;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The protocol that turns users' ordered interactions into the notebook's input: dense ids in raw-id
+ * order, the last interaction of each user held out for validation, every earlier one a training row
+ * with the history before it (its last {@code maxHistory} items), and popularity baselines.
+ */
+public final class PreparedDataset {
+    public static final int TOP_K = 10;
+
+    public final List<String> userIds;
+    public final List<String> itemIds;
+    public final Sequences train;
+    public final Sequences validation;
+    /** Baseline name to Recall@10 on the validation rows. */
+    public final Map<String, Double> baselines;
+
+    private PreparedDataset(List<String> userIds, List<String> itemIds, Sequences train, Sequences validation,
+            Map<String, Double> baselines) {
+        this.userIds = userIds;
+        this.itemIds = itemIds;
+        this.train = train;
+        this.validation = validation;
+        this.baselines = baselines;
+    }
+
+    public static PreparedDataset build(List<UserHistory> histories, int maxHistory) {
+        List<UserHistory> users = new ArrayList<>(histories);
+        users.sort((a, b) -> RawIdOrder.INSTANCE.compare(a.user, b.user));
+        List<String> itemIds = new ArrayList<>(distinctItems(users));
+        itemIds.sort(RawIdOrder.INSTANCE);
+        Map<String, Integer> itemIndex = new HashMap<>(itemIds.size() * 2);
+        for (int i = 0; i < itemIds.size(); i++) {
+            itemIndex.put(itemIds.get(i), i);
+        }
+        long interactions = users.stream().mapToLong(u -> u.items.length).sum();
+        Sequences train = new Sequences((int) Math.max(1, interactions - users.size()));
+        Sequences validation = new Sequences(users.size());
+        List<String> userIds = new ArrayList<>(users.size());
+        int[] popularity = new int[itemIds.size()];
+        int[][] trainItemsByUser = new int[users.size()][];
+        for (int u = 0; u < users.size(); u++) {
+            UserHistory h = users.get(u);
+            userIds.add(h.user);
+            int[] seq = new int[h.items.length];
+            for (int t = 0; t < seq.length; t++) {
+                seq[t] = itemIndex.get(h.items[t]);
+            }
+            int n = seq.length;
+            for (int t = 0; t < n - 1; t++) {
+                train.add(u, seq[t], seq, Math.max(0, t - maxHistory), t);
+                popularity[seq[t]]++;
+            }
+            validation.add(u, seq[n - 1], seq, Math.max(0, n - 1 - maxHistory), n - 1);
+            trainItemsByUser[u] = Arrays.copyOf(seq, n - 1);
+        }
+        Map<String, Double> baselines = new LinkedHashMap<>();
+        baselines.put("most_popular", popularityRecall(validation, popularity, null));
+        baselines.put("most_popular_excluding_history", popularityRecall(validation, popularity, trainItemsByUser));
+        return new PreparedDataset(userIds, itemIds, train, validation, baselines);
+    }
+
+    private static java.util.Set<String> distinctItems(List<UserHistory> users) {
+        java.util.Set<String> items = new java.util.HashSet<>();
+        for (UserHistory u : users) {
+            items.addAll(Arrays.asList(u.items));
+        }
+        return items;
+    }
+
+    /**
+     * Recall@10 of recommending the most frequent training items (ties by lower index); with
+     * {@code seenByUser}, the items the user already interacted with are skipped first.
+     */
+    static double popularityRecall(Sequences validation, int[] popularity, int[][] seenByUser) {
+        Integer[] order = new Integer[popularity.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> popularity[a] != popularity[b] ? Integer.compare(popularity[b], popularity[a])
+                : Integer.compare(a, b));
+        int hits = 0;
+        boolean[] seen = new boolean[popularity.length];
+        for (int r = 0; r < validation.size(); r++) {
+            int user = validation.user(r);
+            int[] exclude = seenByUser == null ? new int[0] : seenByUser[user];
+            for (int item : exclude) {
+                seen[item] = true;
+            }
+            int taken = 0;
+            for (int i = 0; i < order.length && taken < TOP_K; i++) {
+                if (seen[order[i]]) {
+                    continue;
+                }
+                if (order[i] == validation.positive(r)) {
+                    hits++;
+                    break;
+                }
+                taken++;
+            }
+            for (int item : exclude) {
+                seen[item] = false;
+            }
+        }
+        return validation.size() == 0 ? 0 : (double) hits / validation.size();
+    }
+}

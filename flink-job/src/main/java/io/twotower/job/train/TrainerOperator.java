@@ -1,0 +1,423 @@
+package io.twotower.job.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twotower.connectors.dataset.DatasetLayout;
+import io.twotower.connectors.dataset.SequenceFiles;
+import io.twotower.connectors.dataset.Sequences;
+import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.connectors.source.EpochDecisionEvent;
+import io.twotower.model.RetrievalEvaluator;
+import io.twotower.model.TrainerStateCodec;
+import io.twotower.model.TrainingBatch;
+import io.twotower.model.TrainingProgress;
+import io.twotower.model.TwoTowerConfig;
+import io.twotower.model.TwoTowerModel;
+import io.twotower.model.TwoTowerTrainer;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training operator (parallelism 1): assembles mini-batches, runs the DJL step, and at each epoch's
+ * end (watermark = epoch) evaluates Recall@K on the validation rows, steps the schedule, publishes a
+ * snapshot when the model improved, and tells the source whether to read another epoch. Its checkpoint
+ * holds everything needed to resume exactly (see {@link #snapshotState}).
+ */
+public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
+        implements OneInputStreamOperator<TrainingExample, EpochReport>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+    private static final int STATE_VERSION = 1;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
+
+    private final TrainingSpec spec;
+    private final transient OperatorEventGateway coordinator;
+
+    private transient ListState<byte[]> checkpointedState;
+    private transient byte[] restoredState;
+
+    private transient NDManager root;
+    private transient TwoTowerTrainer trainer;
+    private transient TrainingProgress progress;
+    private transient TrainingBatch batch;
+    private transient Sequences validation;
+    private transient RetrievalEvaluator evaluator;
+    private transient SnapshotStore snapshots;
+
+    /** 0-based epoch whose examples are arriving now. */
+    private transient int currentEpoch;
+    private transient boolean stopped;
+    private transient long examplesThisEpoch;
+    private transient double lossSumThisEpoch;
+    private transient int batchesThisEpoch;
+    private transient double trainSecondsThisEpoch;
+    private transient long batchStartNanos;
+    private transient List<Long> examplesPerEpoch;
+    private transient List<Double> examplesPerSecond;
+    private transient int lastDecisionEpoch;
+    private transient boolean lastDecisionContinue;
+    private transient long snapshotSequence;
+    private transient byte[] bestParameters;
+    private transient long totalExamples;
+    private transient boolean finished;
+    private transient EpochReport lastReport;
+
+    TrainerOperator(StreamOperatorParameters<EpochReport> parameters, TrainingSpec spec, OperatorEventGateway coordinator) {
+        super(parameters);
+        this.spec = spec;
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        checkpointedState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        for (byte[] bytes : checkpointedState.get()) {
+            // Decoded in open(): the DJL engine and device are chosen there.
+            restoredState = bytes;
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        TwoTowerConfig config = spec.config;
+        Device device = DeviceSelector.select(config.device(), getRuntimeContext().getExternalResourceInfos("gpu"));
+        LOG.info("Trainer on device {} for {} users x {} items, config {}", device, spec.numUsers, spec.numItems, config);
+        root = NDManager.newBaseManager(device);
+        DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
+        validation = SequenceFiles.read(layout.validation(), spec.numUsers, spec.numItems);
+        evaluator = new RetrievalEvaluator(config.evalBlockSize());
+        snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
+        batch = new TrainingBatch(config.batchSize(), config.kNeg());
+        if (restoredState != null) {
+            restore(restoredState);
+            restoredState = null;
+            LOG.info("Restored trainer at epoch {}, step {}, {} examples trained", currentEpoch + 1, trainer.steps(),
+                    totalExamples);
+            if (lastDecisionEpoch >= 0) {
+                // The source may not have seen it before the failure; it ignores a repeat.
+                sendDecision(lastDecisionEpoch, lastDecisionContinue);
+            }
+        } else {
+            trainer = TwoTowerTrainer.create(config, TwoTowerModel.initialise(root.newSubManager(), config,
+                    spec.numUsers, spec.numItems));
+            progress = TrainingProgress.start(config);
+            examplesPerEpoch = new ArrayList<>();
+            examplesPerSecond = new ArrayList<>();
+            lastDecisionEpoch = -1;
+        }
+        registerMetrics();
+    }
+
+    private void registerMetrics() {
+        getMetricGroup().gauge("epoch", () -> currentEpoch + 1);
+        getMetricGroup().gauge("steps", () -> trainer.steps());
+        getMetricGroup().gauge("examplesTrained", () -> totalExamples);
+        getMetricGroup().gauge("learningRate", () -> trainer.optimizer().learningRate());
+        getMetricGroup().gauge("trainLoss", () -> lastReport == null ? Double.NaN : lastReport.loss);
+        getMetricGroup().gauge("recallAtK", () -> lastReport == null ? Double.NaN : lastReport.recall);
+        getMetricGroup().gauge("bestRecallAtK", () -> progress.bestRecall());
+        getMetricGroup().gauge("examplesPerSecond", () -> lastReport == null ? Double.NaN : lastReport.examplesPerSecond);
+    }
+
+    @Override
+    public void processElement(StreamRecord<TrainingExample> element) throws Exception {
+        TrainingExample example = element.getValue();
+        if (stopped) {
+            throw new IllegalStateException("an example of epoch " + (example.epoch + 1)
+                    + " arrived after training stopped; the source should have read no more epochs");
+        }
+        if (example.epoch != currentEpoch) {
+            throw new IllegalStateException("an example of epoch " + (example.epoch + 1) + " arrived during epoch "
+                    + (currentEpoch + 1) + "; epochs must not overlap");
+        }
+        if (batch.isEmpty()) {
+            batchStartNanos = System.nanoTime();
+        }
+        batch.add(example.user, example.positive, example.negatives, 0);
+        examplesThisEpoch++;
+        totalExamples++;
+        if (batch.isFull()) {
+            trainPendingBatch();
+        }
+    }
+
+    private void trainPendingBatch() {
+        lossSumThisEpoch += trainer.trainBatch(batch);
+        batchesThisEpoch++;
+        trainSecondsThisEpoch += (System.nanoTime() - batchStartNanos) / 1e9;
+        batch.clear();
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        // Watermark e means every example of epoch e has arrived.
+        while (!stopped && currentEpoch <= mark.getTimestamp() && currentEpoch < spec.config.epochs()) {
+            finishEpoch();
+        }
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        if (!stopped && currentEpoch < spec.config.epochs() && examplesThisEpoch > 0) {
+            finishEpoch();
+        }
+        if (!finished) {
+            writeResults();
+            finished = true;
+        }
+    }
+
+    private void finishEpoch() throws IOException {
+        if (!batch.isEmpty()) {
+            // The epoch's last, smaller batch, as the notebook's DataLoader yields it.
+            trainPendingBatch();
+        }
+        int epoch = currentEpoch + 1;
+        double avgLoss = batchesThisEpoch == 0 ? Double.NaN : lossSumThisEpoch / batchesThisEpoch;
+        double speed = trainSecondsThisEpoch > 0 ? examplesThisEpoch / trainSecondsThisEpoch : 0;
+        int[] ranks = evaluator.ranks(trainer.model(), validation.users(), validation.positives(), null);
+        double recall = RetrievalEvaluator.recallAt(ranks, spec.config.evalTopK());
+        double lr = trainer.optimizer().learningRate();
+        TrainingProgress.EpochDecision decision = progress.endEpoch(avgLoss, recall, lr, spec.config.epochs());
+        trainer.optimizer().setLearningRate(decision.learningRate);
+        LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f, lr=%.3g, examples/s=%.0f, examples=%d, steps=%d%s",
+                epoch, avgLoss, spec.config.evalTopK(), recall, lr, speed, examplesThisEpoch, trainer.steps(),
+                decision.newBest ? " (best)" : ""));
+        examplesPerEpoch.add(examplesThisEpoch);
+        examplesPerSecond.add(speed);
+        if (decision.newBest) {
+            bestParameters = new NDList(trainer.model().parameters()).encode();
+            publishSnapshot(trainer.model(), epoch, recall, avgLoss);
+        }
+        boolean earlyStop = progress.stoppedEarly(spec.config.epochs());
+        if (earlyStop) {
+            LOG.info("Early stopping after epoch {}: Recall@{} has not improved for {} epochs (best {} at epoch {})",
+                    epoch, spec.config.evalTopK(), spec.config.patience(), progress.bestRecall(), progress.bestEpoch());
+        }
+        EpochReport report = new EpochReport();
+        report.epoch = epoch;
+        report.loss = avgLoss;
+        report.recall = recall;
+        report.learningRate = lr;
+        report.examples = examplesThisEpoch;
+        report.examplesPerSecond = speed;
+        report.steps = trainer.steps();
+        report.newBest = decision.newBest;
+        report.stop = decision.stop;
+        lastReport = report;
+        output.collect(new StreamRecord<>(report));
+
+        currentEpoch++;
+        examplesThisEpoch = 0;
+        lossSumThisEpoch = 0;
+        batchesThisEpoch = 0;
+        trainSecondsThisEpoch = 0;
+        trainer.startEpoch();
+        stopped = decision.stop;
+        lastDecisionEpoch = epoch - 1;
+        lastDecisionContinue = !decision.stop;
+        sendDecision(lastDecisionEpoch, lastDecisionContinue);
+    }
+
+    private void sendDecision(int epoch, boolean continueTraining) {
+        coordinator.sendEventToCoordinator(new EpochDecisionOperatorEvent(new EpochDecisionEvent(epoch, continueTraining)));
+    }
+
+    private void publishSnapshot(TwoTowerModel model, int epoch, double recall, double loss) throws IOException {
+        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator);
+        DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
+        files.put(DatasetLayout.USER_MAP, SnapshotStore.read(layout.userMap()));
+        files.put(DatasetLayout.ITEM_MAP, SnapshotStore.read(layout.itemMap()));
+        ObjectNode fields = JsonNodeFactory.instance.objectNode();
+        fields.put("created_at", Instant.now().toString());
+        fields.put("source", "train");
+        fields.put("step", trainer.steps());
+        fields.put("epoch", epoch);
+        fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), recall).put("train_loss", loss);
+        fields.put("num_users", model.numUsers());
+        fields.put("num_items", model.numItems());
+        fields.put("dimension", model.dModel());
+        fields.put("dtype", "float32");
+        fields.putPOJO("config", spec.config.asMap());
+        snapshotSequence++;
+        snapshots.publish(snapshotSequence, files, fields, true, spec.keepSnapshots);
+    }
+
+    private void writeResults() throws IOException {
+        double finalRecall = Double.NaN;
+        if (bestParameters != null) {
+            // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's.
+            try (NDManager scope = root.newSubManager()) {
+                TwoTowerModel best = TwoTowerModel.of(scope, spec.config, NDList.decode(scope, bestParameters));
+                int[] ranks = evaluator.ranks(best, validation.users(), validation.positives(), null);
+                finalRecall = RetrievalEvaluator.recallAt(ranks, spec.config.evalTopK());
+            }
+        }
+        TrainingResults.write(spec, progress, finalRecall, examplesPerEpoch, examplesPerSecond, trainer.steps(),
+                snapshots, snapshotSequence);
+        LOG.info("Best validation Recall@{}: {} (epoch {}); final Recall@{} of the restored best model: {}",
+                spec.config.evalTopK(), progress.bestRecall(), progress.bestEpoch(), spec.config.evalTopK(), finalRecall);
+        EpochReport report = new EpochReport();
+        report.epoch = progress.epochsDone();
+        report.recall = progress.bestRecall();
+        report.finalRecall = finalRecall;
+        report.steps = trainer.steps();
+        report.examples = totalExamples;
+        report.last = true;
+        output.collect(new StreamRecord<>(report));
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        checkpointedState.update(List.of(encodeState()));
+    }
+
+    /**
+     * Everything needed to resume exactly: the trainer (weights, AdamW moments, step, lr, accumulated
+     * gradients), the schedule and early-stopping counters, the epoch's running figures, the last decision
+     * sent to the source, the best weights so far and the pending partial batch.
+     */
+    private byte[] encodeState() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(STATE_VERSION);
+            writeBytes(out, TrainerStateCodec.encode(trainer));
+            progress.write(out);
+            out.writeInt(currentEpoch);
+            out.writeBoolean(stopped);
+            out.writeBoolean(finished);
+            out.writeLong(examplesThisEpoch);
+            out.writeDouble(lossSumThisEpoch);
+            out.writeInt(batchesThisEpoch);
+            out.writeDouble(trainSecondsThisEpoch);
+            out.writeLong(totalExamples);
+            out.writeInt(examplesPerEpoch.size());
+            for (int i = 0; i < examplesPerEpoch.size(); i++) {
+                out.writeLong(examplesPerEpoch.get(i));
+                out.writeDouble(examplesPerSecond.get(i));
+            }
+            out.writeInt(lastDecisionEpoch);
+            out.writeBoolean(lastDecisionContinue);
+            out.writeLong(snapshotSequence);
+            writeBytes(out, bestParameters);
+            out.writeInt(batch.size());
+            int k = batch.kNeg();
+            for (int i = 0; i < batch.size(); i++) {
+                out.writeInt(batch.user(i));
+                out.writeInt(batch.positive(i));
+                for (int j = 0; j < k; j++) {
+                    out.writeInt(batch.negatives()[i * k + j]);
+                }
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private void restore(byte[] state) throws IOException {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+            int version = in.readInt();
+            if (version != STATE_VERSION) {
+                throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads "
+                        + STATE_VERSION + ")");
+            }
+            trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
+            progress = TrainingProgress.read(in, spec.config);
+            currentEpoch = in.readInt();
+            stopped = in.readBoolean();
+            finished = in.readBoolean();
+            examplesThisEpoch = in.readLong();
+            lossSumThisEpoch = in.readDouble();
+            batchesThisEpoch = in.readInt();
+            trainSecondsThisEpoch = in.readDouble();
+            totalExamples = in.readLong();
+            int epochs = in.readInt();
+            examplesPerEpoch = new ArrayList<>();
+            examplesPerSecond = new ArrayList<>();
+            for (int i = 0; i < epochs; i++) {
+                examplesPerEpoch.add(in.readLong());
+                examplesPerSecond.add(in.readDouble());
+            }
+            lastDecisionEpoch = in.readInt();
+            lastDecisionContinue = in.readBoolean();
+            snapshotSequence = in.readLong();
+            bestParameters = readBytes(in);
+            int pending = in.readInt();
+            int k = spec.config.kNeg();
+            int[] negatives = new int[k];
+            batchStartNanos = System.nanoTime();
+            for (int i = 0; i < pending; i++) {
+                int user = in.readInt();
+                int positive = in.readInt();
+                for (int j = 0; j < k; j++) {
+                    negatives[j] = in.readInt();
+                }
+                batch.add(user, positive, negatives, 0);
+            }
+        }
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes == null ? -1 : bytes.length);
+        if (bytes != null) {
+            out.write(bytes);
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[n];
+        in.readFully(bytes);
+        return bytes;
+    }
+
+    /** Examples trained so far, over all epochs (for tests and metrics). */
+    long totalExamples() {
+        return totalExamples;
+    }
+
+    @Override
+    public void close() throws Exception {
+        JniUtils.setGradMode(false);
+        if (trainer != null) {
+            trainer.close();
+        }
+        if (root != null) {
+            root.close();
+        }
+        super.close();
+    }
+}

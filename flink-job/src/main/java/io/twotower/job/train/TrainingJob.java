@@ -1,0 +1,71 @@
+package io.twotower.job.train;
+
+import io.twotower.connectors.source.EpochSequenceSource;
+import io.twotower.connectors.source.SequenceRow;
+import io.twotower.model.TwoTowerConfig;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamSource;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.transformations.SourceTransformation;
+
+import java.io.IOException;
+
+/**
+ * The {@code train} dataflow: Parquet sequences (one epoch at a time) -> keyed negative sampling -> the
+ * DJL trainer (parallelism 1, slot-sharing group "trainer"), whose epoch decisions flow back to the
+ * source's enumerator through the coordinators.
+ */
+public final class TrainingJob {
+    /** The slot-sharing group of the trainer, so a cluster can place it on a GPU TaskManager. */
+    public static final String TRAINER_SLOT_GROUP = "trainer";
+
+    private TrainingJob() {}
+
+    /** Options of {@code train}. */
+    public static final class Options {
+        public String dataDir;
+        public String outputDir;
+        public TwoTowerConfig config = TwoTowerConfig.defaults();
+        public String runId;
+        public int keepSnapshots = 5;
+    }
+
+    /** Validates the data, then adds the whole job to {@code env}; returns the trainer's reports. */
+    public static DataStream<EpochReport> build(StreamExecutionEnvironment env, Options options) throws IOException {
+        PreparedData data = PreparedData.validate(options.dataDir);
+        TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
+                data.numUsers, data.numItems, options.keepSnapshots);
+        String listeningId = "twotower-epochs-" + options.runId;
+        return train(examples(env, spec, data, listeningId), spec, listeningId);
+    }
+
+    /** The source and the keyed negative sampler. */
+    public static DataStream<TrainingExample> examples(StreamExecutionEnvironment env, TrainingSpec spec,
+            PreparedData data, String listeningId) {
+        EpochSequenceSource source = EpochSequenceSource.builder()
+                .setFiles(data.trainFiles)
+                .setCatalog(data.numUsers, data.numItems)
+                .setEpochs(spec.config.epochs())
+                .setSeed(spec.config.seed())
+                .build();
+        DataStreamSource<SequenceRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "training sequences");
+        rows.setParallelism(Math.max(1, Math.min(data.trainFiles.size(), env.getParallelism())));
+        ((SourceTransformation<?, ?, ?>) rows.getTransformation()).setCoordinatorListeningID(listeningId);
+        return rows.keyBy(r -> r.user)
+                .process(new NegativeSamplingFunction(data.numItems, spec.config.kNeg(), spec.config.seed()))
+                .name("sample negatives");
+    }
+
+    /** The trainer at parallelism 1 in its own slot-sharing group. */
+    public static DataStream<EpochReport> train(DataStream<TrainingExample> examples, TrainingSpec spec,
+            String listeningId) {
+        return examples
+                .transform("train two-tower", TypeInformation.of(EpochReport.class),
+                        new TrainerOperatorFactory(spec, listeningId))
+                .setParallelism(1)
+                .setMaxParallelism(1)
+                .slotSharingGroup(TRAINER_SLOT_GROUP);
+    }
+}

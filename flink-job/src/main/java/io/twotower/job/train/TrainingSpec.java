@@ -1,0 +1,29 @@
+package io.twotower.job.train;
+
+import io.twotower.model.TwoTowerConfig;
+
+import java.io.Serializable;
+
+/** Everything the trainer operator needs to know, fixed when the job is built. */
+public final class TrainingSpec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final TwoTowerConfig config;
+    public final String dataDir;
+    public final String outputDir;
+    public final String runId;
+    public final int numUsers;
+    public final int numItems;
+    public final int keepSnapshots;
+
+    public TrainingSpec(TwoTowerConfig config, String dataDir, String outputDir, String runId, int numUsers,
+            int numItems, int keepSnapshots) {
+        this.config = config;
+        this.dataDir = dataDir;
+        this.outputDir = outputDir;
+        this.runId = runId;
+        this.numUsers = numUsers;
+        this.numItems = numItems;
+        this.keepSnapshots = keepSnapshots;
+    }
+}
