@@ -52,7 +52,7 @@ if want s3 || want flink; then
   "$BIN/s3-server" curl /smoke-bucket/dir/obj.txt -T "$TWOTOWER_WORK/obj.txt" -o /dev/null
   "$BIN/s3-server" curl /smoke-bucket/dir/obj.txt -o "$TWOTOWER_WORK/obj.back"
   cmp "$TWOTOWER_WORK/obj.txt" "$TWOTOWER_WORK/obj.back" || fail "s3: object differs"
-  "$BIN/s3-server" curl '/smoke-bucket?list-type=2' | grep -q '<Key>dir/obj.txt</Key>' || fail "s3: list"
+  "$BIN/s3-server" curl '/smoke-bucket?list-type=2' | grep '<Key>dir/obj.txt</Key>' >/dev/null || fail "s3: list"
   code="$(curl -s -o /dev/null -w '%{http_code}' "$("$BIN/s3-server" endpoint)/smoke-bucket/dir/obj.txt")"
   [[ "$code" == 403 ]] || fail "s3: unsigned GET answered $code, expected 403"
   echo "PUT/GET/list ok, unsigned request refused (403)"
@@ -83,14 +83,14 @@ if want flink; then
   done
   step "flink: FileSink to s3://smoke-bucket/flink-out (flink-s3-fs-hadoop -> S3Proxy)"
   "$BIN/flink" run "$JAR" --n 100 --out s3://smoke-bucket/flink-out | tail -n 1
-  "$BIN/s3-server" curl '/smoke-bucket?list-type=2&prefix=flink-out/' | grep -o '<Key>[^<]*</Key>' | head -n 3
-  part="$(find "$("$BIN/s3-server" datadir)/smoke-bucket/flink-out" -type f -name 'part-*' | head -n 1)"
+  "$BIN/s3-server" curl '/smoke-bucket?list-type=2&prefix=flink-out/' | grep -o '<Key>[^<]*</Key>' | sed -n 1,3p
+  part="$(find "$("$BIN/s3-server" datadir)/smoke-bucket/flink-out" -type f -name 'part-*' | sed -n 1p)"
   [[ -n "$part" && "$(cat "$part")" == 10100 ]] || fail "flink: S3 output"
 
   step "flink: unbounded job, stop with savepoint, resume"
   "$BIN/flink" run -d "$JAR" --unbounded | tail -n 1
   sleep 10
-  job="$("$BIN/flink" list -r | grep -o '[0-9a-f]\{32\}' | head -n 1)"
+  job="$("$BIN/flink" list -r | grep -o '[0-9a-f]\{32\}' | sed -n 1p)"
   [[ -n "$job" ]] || fail "flink: no running job"
   "$BIN/flink" stop --savepointPath "file://$TWOTOWER_WORK/flink/savepoints/smoke" "$job" | tee "$TWOTOWER_WORK/stop.txt"
   sp="$(sed -n 's/^Savepoint completed. Path: //p' "$TWOTOWER_WORK/stop.txt")"
@@ -104,13 +104,13 @@ if want flink; then
 
   step "flink: failover: add a TaskManager, kill -9 the first one"
   "$BIN/local-cluster" add-taskmanager
-  first="$("$BIN/local-cluster" tm-pids | head -n 1)"
+  first="$("$BIN/local-cluster" tm-pids | sed -n 1p)"
   kill -9 "$first"
   for ((i = 0; i < 60; i++)); do
     grep -q 'SMOKE-STREAM' "$TMOUT_DIR/taskmanager-2.out" 2>/dev/null && break
     sleep 2
   done
-  grep -h 'SMOKE-STREAM' "$TMOUT_DIR/taskmanager-2.out" | head -n 1 || fail "flink: job did not recover on taskmanager-2"
+  grep -m 1 -h 'SMOKE-STREAM' "$TMOUT_DIR/taskmanager-2.out" || fail "flink: job did not recover on taskmanager-2"
   "$BIN/local-cluster" status
   step "flink: stop"
   "$BIN/local-cluster" stop

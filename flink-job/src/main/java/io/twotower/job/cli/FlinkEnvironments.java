@@ -1,6 +1,7 @@
 package io.twotower.job.cli;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.plugin.PluginUtils;
@@ -44,6 +45,13 @@ public final class FlinkEnvironments {
             if (!conf.containsKey(kv[0])) {
                 conf.setString(kv[0], kv[1]);
             }
+        }
+        if (!conf.containsKey("taskmanager.numberOfTaskSlots")) {
+            // One slot per core for the data operators plus one for the trainer's own slot-sharing group.
+            int parallelism = conf.getOptional(CoreOptions.DEFAULT_PARALLELISM)
+                    .orElse(Runtime.getRuntime().availableProcessors());
+            conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism + 1));
+            conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
         }
         // The embedded cluster runs in this JVM: its file systems (s3://, ...) must see the same options.
         FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
