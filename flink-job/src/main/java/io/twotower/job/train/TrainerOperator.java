@@ -85,6 +85,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient long snapshotSequence;
     private transient byte[] bestParameters;
     private transient long totalExamples;
+    /** The optimizer step each restore resumed from: evidence in the results that recovery did not start over. */
+    private transient List<Long> restoredAtSteps;
     private transient boolean finished;
     private transient EpochReport lastReport;
 
@@ -120,6 +122,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         if (restoredState != null) {
             restore(restoredState);
             restoredState = null;
+            restoredAtSteps.add(trainer.steps());
             LOG.info("Restored trainer at epoch {}, step {}, {} examples trained", currentEpoch + 1, trainer.steps(),
                     totalExamples);
             if (lastDecisionEpoch >= 0) {
@@ -132,6 +135,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             progress = TrainingProgress.start(config);
             examplesPerEpoch = new ArrayList<>();
             examplesPerSecond = new ArrayList<>();
+            restoredAtSteps = new ArrayList<>();
             lastDecisionEpoch = -1;
         }
         registerMetrics();
@@ -284,7 +288,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             }
         }
         TrainingResults.write(spec, progress, finalRecall, examplesPerEpoch, examplesPerSecond, trainer.steps(),
-                snapshots, snapshotSequence);
+                restoredAtSteps, snapshots, snapshotSequence);
         LOG.info("Best validation Recall@{}: {} (epoch {}); final Recall@{} of the restored best model: {}",
                 spec.config.evalTopK(), progress.bestRecall(), progress.bestEpoch(), spec.config.evalTopK(), finalRecall);
         EpochReport report = new EpochReport();
@@ -330,6 +334,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             out.writeInt(lastDecisionEpoch);
             out.writeBoolean(lastDecisionContinue);
             out.writeLong(snapshotSequence);
+            out.writeInt(restoredAtSteps.size());
+            for (long step : restoredAtSteps) {
+                out.writeLong(step);
+            }
             writeBytes(out, bestParameters);
             out.writeInt(batch.size());
             int k = batch.kNeg();
@@ -371,6 +379,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             lastDecisionEpoch = in.readInt();
             lastDecisionContinue = in.readBoolean();
             snapshotSequence = in.readLong();
+            int restores = in.readInt();
+            restoredAtSteps = new ArrayList<>();
+            for (int i = 0; i < restores; i++) {
+                restoredAtSteps.add(in.readLong());
+            }
             bestParameters = readBytes(in);
             int pending = in.readInt();
             int k = spec.config.kNeg();

@@ -31,7 +31,8 @@ final class TrainingResults {
     private TrainingResults() {}
 
     static void write(TrainingSpec spec, TrainingProgress progress, double finalRecall, List<Long> examplesPerEpoch,
-            List<Double> examplesPerSecond, long steps, SnapshotStore snapshots, long bestSequence) throws IOException {
+            List<Double> examplesPerSecond, long steps, List<Long> restoredAtSteps, SnapshotStore snapshots,
+            long bestSequence) throws IOException {
         String recallKey = "Recall@" + spec.config.evalTopK();
         Map<String, Double> baselines = readBaselines(new DatasetLayout(new Path(spec.dataDir)).baselines(), recallKey);
         ObjectNode results = JSON.createObjectNode();
@@ -59,6 +60,8 @@ final class TrainingResults {
         results.put("epochs_run", progress.epochsDone());
         results.put("stopped_early", progress.stoppedEarly(spec.config.epochs()));
         results.put("optimizer_steps", steps);
+        ArrayNode restores = results.putArray("restored_at_steps");
+        restoredAtSteps.forEach(restores::add);
         results.put("run_id", spec.runId);
         if (bestSequence > 0) {
             results.put("best_snapshot", snapshots.snapshotDir(bestSequence).toString());

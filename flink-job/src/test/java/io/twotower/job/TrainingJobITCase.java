@@ -1,0 +1,211 @@
+package io.twotower.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.twotower.connectors.snapshot.NpyFormat;
+import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.job.train.EpochReport;
+import io.twotower.job.train.PreparedData;
+import io.twotower.job.train.TrainingExample;
+import io.twotower.job.train.TrainingJob;
+import io.twotower.job.train.TrainingSpec;
+import io.twotower.model.TwoTowerConfig;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The train job end to end on a MiniCluster, on a small synthetic catalog with planted structure. */
+class TrainingJobITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = MiniClusters.withTrainerSlot();
+
+    @TempDir
+    static Path shared;
+    static Path data;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static final TwoTowerConfig SMALL = TwoTowerConfig.defaults().withValues(Map.of(
+            "d_model", 32, "batch_size", 64, "k_neg", 10, "lr", 0.01, "epochs", 6, "patience", 6,
+            "dropout", 0.1), "test");
+
+    @BeforeAll
+    static void prepareData() throws Exception {
+        Path log = SyntheticInteractions.writeCsv(shared.resolve("log.csv"), 120, 200, 8, 12, 7);
+        data = shared.resolve("prepared");
+        PrepareJobITCase.prepare(log.toString(), data.toString());
+    }
+
+    static List<EpochReport> run(StreamExecutionEnvironment env, TrainingJob.Options options) throws Exception {
+        List<EpochReport> reports = new ArrayList<>();
+        try (CloseableIterator<EpochReport> it = TrainingJob.build(env, options).executeAndCollect("train")) {
+            it.forEachRemaining(reports::add);
+        }
+        return reports;
+    }
+
+    static TrainingJob.Options options(TwoTowerConfig config, Path out) {
+        TrainingJob.Options options = new TrainingJob.Options();
+        options.dataDir = data.toString();
+        options.outputDir = out.toString();
+        options.config = config;
+        options.runId = "test-run";
+        return options;
+    }
+
+    @Test
+    void trainsBeyondPopularityAndWritesLoadableSnapshotsAndResults(@TempDir Path out) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        List<EpochReport> reports = run(env, options(SMALL, out));
+
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("twotower_results.json")));
+        for (String key : List.of("model_config", "training", "best_recall", "final_recall", "baseline_best_recall")) {
+            assertThat(results.has(key)).as(key).isTrue();
+        }
+        assertThat(results.get("training").get("train_losses")).hasSize(6);
+        assertThat(results.get("training").get("val_recalls")).hasSize(6);
+        assertThat(results.get("model_config").get("d_model").asInt()).isEqualTo(32);
+        double baseline = results.get("baseline_best_recall").asDouble();
+        double best = results.get("best_recall").asDouble();
+        assertThat(best).as("best Recall@10 vs popularity %s", baseline).isGreaterThan(baseline);
+        // final_recall re-evaluates the restored best model with both of its towers: the same numbers.
+        assertThat(results.get("final_recall").asDouble()).isEqualTo(best);
+        long rows = PreparedData.validate(data.toString()).trainRows;
+        for (JsonNode n : results.get("training").get("examples_per_epoch")) {
+            assertThat(n.asLong()).isEqualTo(rows);
+        }
+        assertThat(reports.get(reports.size() - 1).last).isTrue();
+        assertThat(Files.readString(out.resolve("training_curves.svg"))).startsWith("<svg").contains("polyline");
+
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");
+        Long latest = store.latestSequence();
+        assertThat(latest).isNotNull();
+        assertThat(store.verify(latest)).isEmpty();
+        JsonNode manifest = store.manifest(latest);
+        assertThat(manifest.get("epoch").asInt()).isEqualTo(results.get("best_epoch").asInt());
+        Path snapshot = Path.of(store.snapshotDir(latest).toUri());
+        byte[] users = Files.readAllBytes(snapshot.resolve("user_embeddings.npy"));
+        byte[] items = Files.readAllBytes(snapshot.resolve("item_embeddings.npy"));
+        assertThat(NpyFormat.shape(users)).containsExactly(120, 32);
+        assertThat(NpyFormat.shape(items)).containsExactly(200, 32);
+        float[] first = NpyFormat.values(items);
+        double norm = 0;
+        for (int j = 0; j < 32; j++) {
+            norm += first[j] * first[j];
+        }
+        assertThat(norm).as("item vectors are L2-normalised").isBetween(0.999, 1.001);
+    }
+
+    @Test
+    void earlyStoppingReadsNoFurtherEpochs(@TempDir Path out) throws Exception {
+        // A learning rate of ~0 keeps Recall@10 flat, so patience 2 stops after epoch 3 of 20.
+        TwoTowerConfig flat = SMALL.withValues(Map.of("lr", 1e-12, "epochs", 20, "patience", 2), "test");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        run(env, options(flat, out));
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("twotower_results.json")));
+        int epochs = results.get("epochs_run").asInt();
+        assertThat(results.get("stopped_early").asBoolean()).isTrue();
+        assertThat(epochs).isLessThanOrEqualTo(3);
+        // The trainer saw exactly the epochs it trained: the source read no epoch beyond the stop.
+        long rows = PreparedData.validate(data.toString()).trainRows;
+        assertThat(results.get("training").get("examples_per_epoch")).hasSize(epochs);
+        long total = 0;
+        for (JsonNode n : results.get("training").get("examples_per_epoch")) {
+            total += n.asLong();
+        }
+        assertThat(total).isEqualTo(epochs * rows);
+    }
+
+    @Test
+    void failoverResumesFromTheCheckpointAndTrainsEveryExampleExactlyOnce(@TempDir Path dir) throws Exception {
+        TwoTowerConfig config = SMALL.withValues(Map.of("epochs", 3), "test");
+        // Parallelism 1 makes the arrival order deterministic, so a clean run is an exact reference.
+        Path clean = dir.resolve("clean");
+        StreamExecutionEnvironment cleanEnv = StreamExecutionEnvironment.getExecutionEnvironment();
+        cleanEnv.setParallelism(1);
+        run(cleanEnv, options(config, clean));
+
+        Path failed = dir.resolve("failed");
+        Configuration conf = new Configuration();
+        conf.setString("restart-strategy.type", "fixed-delay");
+        conf.setString("restart-strategy.fixed-delay.attempts", "2");
+        conf.setString("restart-strategy.fixed-delay.delay", "100 ms");
+        conf.setString("execution.checkpointing.interval", "300 ms");
+        conf.setString("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        TrainingJob.Options options = options(config, failed);
+        PreparedData prepared = PreparedData.validate(options.dataDir);
+        TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,
+                prepared.numUsers, prepared.numItems, 5);
+        DataStream<TrainingExample> examples = TrainingJob.examples(env, spec, prepared, "listen-failover")
+                .map(new FailOnceAfterCheckpoint(2000)).name("inject failure");
+        try (CloseableIterator<EpochReport> it = TrainingJob.train(examples, spec, "listen-failover")
+                .executeAndCollect("train with failure")) {
+            it.forEachRemaining(r -> { });
+        }
+
+        JsonNode results = JSON.readTree(Files.readAllBytes(failed.resolve("twotower_results.json")));
+        JsonNode reference = JSON.readTree(Files.readAllBytes(clean.resolve("twotower_results.json")));
+        assertThat(results.get("restored_at_steps")).as("the job restarted").hasSize(1);
+        assertThat(results.get("restored_at_steps").get(0).asLong()).as("resumed from a checkpointed step").isPositive();
+        for (JsonNode n : results.get("training").get("examples_per_epoch")) {
+            assertThat(n.asLong()).isEqualTo(prepared.trainRows);
+        }
+        assertThat(results.get("optimizer_steps")).isEqualTo(reference.get("optimizer_steps"));
+        // Resuming exactly: the same losses and recalls as a run that never failed.
+        assertThat(results.get("training").get("train_losses")).isEqualTo(reference.get("training").get("train_losses"));
+        assertThat(results.get("training").get("val_recalls")).isEqualTo(reference.get("training").get("val_recalls"));
+    }
+
+    /** Passes examples through, and fails the first attempt once a checkpoint has completed after N examples. */
+    static final class FailOnceAfterCheckpoint extends RichMapFunction<TrainingExample, TrainingExample>
+            implements CheckpointListener {
+        private final long after;
+        private transient long seen;
+        private transient boolean checkpointed;
+
+        FailOnceAfterCheckpoint(long after) {
+            this.after = after;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            seen = 0;
+        }
+
+        @Override
+        public TrainingExample map(TrainingExample value) {
+            seen++;
+            if (checkpointed && seen > after && getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
+                throw new IllegalStateException("injected failure after a completed checkpoint");
+            }
+            return value;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            if (seen > after) {
+                checkpointed = true;
+            }
+        }
+    }
+}
