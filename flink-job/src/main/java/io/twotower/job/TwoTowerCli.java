@@ -8,13 +8,16 @@ import org.apache.flink.util.CloseableIterator;
 
 import java.util.Set;
 
-/** The entry point of twotower-job.jar: {@code prepare}, {@code train} and {@code snapshots}. */
+/** The entry point of twotower-job.jar: {@code prepare}, {@code train}, {@code online}, {@code replay}, {@code snapshots}. */
 public final class TwoTowerCli {
     private static final String USAGE = String.join("\n",
             "Usage: twotower-job.jar <command> [options]",
             "  prepare --input <csv|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
             "          [--time-column timestamp] [--max-history 50]",
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
+            "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
+            "          [--until-latest] [--window 1h] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
+            "  replay  --input <ratings.csv> --bootstrap-servers <host:port> --topic <topic> [--rate <events/s>]",
             "  snapshots list|show|verify <uri>",
             "Every command takes -Dkey=value Flink options (e.g. -Ds3.endpoint=http://127.0.0.1:9000).");
 
@@ -38,6 +41,10 @@ public final class TwoTowerCli {
                     return prepare(CliArgs.parse(args, Set.of()));
                 case "train":
                     return TrainCommand.run(CliArgs.parse(args, Set.of()));
+                case "online":
+                    return OnlineCommand.run(CliArgs.parse(args, Set.of("until-latest")));
+                case "replay":
+                    return ReplayCommand.run(CliArgs.parse(args, Set.of()));
                 case "snapshots":
                     return SnapshotsCommand.run(CliArgs.parse(args, Set.of()));
                 default:

@@ -83,6 +83,55 @@ public final class TwoTowerTrainer implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * Grows the user and item embedding tables to the given vocabulary sizes (new rows initialised
+     * N(0, 0.1) as the seed does; their AdamW moments start at zero). Gradients accumulated but not yet
+     * applied are kept, padded with zero rows.
+     */
+    public void growVocabulary(int users, int items) {
+        if (users <= model.numUsers() && items <= model.numItems()) {
+            return;
+        }
+        NDList pending = pendingGradients();
+        NDArray[] before = model.parameters();
+        if (pendingMicroBatches > 0) {
+            // Their values live on in `pending`; zero them so nothing is counted twice at the next step.
+            for (NDArray p : before) {
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+        }
+        SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x6E0L, users, items));
+        int userTable = 0;
+        int itemTable = Tower.parameterNames("user").length;
+        model.userTower().growRows(users, rng);
+        model.itemTower().growRows(items, rng);
+        optimizer.growRows(userTable, model.numUsers());
+        optimizer.growRows(itemTable, model.numItems());
+        clearCarried();
+        if (pending != null) {
+            carriedGradients = pending.toArray(new NDArray[0]);
+            carriedGradients[userTable] = padRows(carriedGradients[userTable], model.numUsers());
+            carriedGradients[itemTable] = padRows(carriedGradients[itemTable], model.numItems());
+            for (NDArray g : carriedGradients) {
+                g.attach(model.manager());
+            }
+        }
+        pendingMicroBatches = 0;
+        ensureItemCapacity(model.numItems());
+    }
+
+    private static NDArray padRows(NDArray array, long rows) {
+        long have = array.getShape().get(0);
+        if (have >= rows) {
+            return array;
+        }
+        try (NDArray zeros = array.getManager().zeros(new Shape(rows - have, array.getShape().get(1)))) {
+            NDArray padded = array.concat(zeros, 0);
+            array.close();
+            return padded;
+        }
+    }
+
     /** Marks the start of a new epoch: the notebook's micro-batch index restarts at 1. */
     public void startEpoch() {
         microBatchInEpoch = 1;
@@ -165,8 +214,9 @@ public final class TwoTowerTrainer implements AutoCloseable {
 
     private void ensureItemCapacity(int items) {
         if (itemStamp == null || itemStamp.length < items) {
-            itemStamp = new int[items];
-            itemSlot = new int[items];
+            int capacity = Math.max(items, itemStamp == null ? 0 : itemStamp.length * 2);
+            itemStamp = new int[capacity];
+            itemSlot = new int[capacity];
             stamp = 0;
         }
     }

@@ -8,11 +8,19 @@ import java.util.Arrays;
  * distinct ranks among the allowed items and maps each rank to an item through the sorted forbidden ids.
  */
 public final class UniformNegativeSampler {
-    private final int numItems;
+    private int numItems;
     private int[] forbidden = new int[64];
     private int[] chosenRanks = new int[64];
 
     public UniformNegativeSampler(int numItems) {
+        if (numItems <= 0) {
+            throw new IllegalArgumentException("numItems must be positive: " + numItems);
+        }
+        this.numItems = numItems;
+    }
+
+    /** Changes the catalog size (a vocabulary that grows while training online). */
+    public void setNumItems(int numItems) {
         if (numItems <= 0) {
             throw new IllegalArgumentException("numItems must be positive: " + numItems);
         }
@@ -55,6 +63,11 @@ public final class UniformNegativeSampler {
         for (int j = 0; j < k; j++) {
             out[offset + j] = itemOfRank(chosenRanks[j], f);
         }
+    }
+
+    /** How many catalog items are allowed as negatives for this row (0: none can be sampled). */
+    public int allowed(int positive, int[] history, int historyLength) {
+        return numItems - sortedForbidden(positive, history, historyLength);
     }
 
     private int sortedForbidden(int positive, int[] history, int historyLength) {

@@ -20,20 +20,30 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+
+import static org.apache.flink.util.Preconditions.checkArgument;
 
 /**
  * Embedding snapshots on any Flink file system, published so that a reader never sees a half-written
  * one: {@code <root>/snapshots/<run-id>/<sequence>/} gets its files first and {@code manifest.json}
  * (sizes and SHA-256 of every file) last; then the run's {@code LATEST} pointer moves to it. Readers
- * trust only snapshots whose manifest checksums match. See docs/snapshot-format.md.
+ * trust only snapshots whose manifest checksums match. One writer per run. See docs/snapshot-format.md.
  */
 public final class SnapshotStore {
     /** Version of the on-disk layout and manifest; bumped on incompatible changes. */
     public static final int FORMAT_VERSION = 1;
     public static final String MANIFEST = "manifest.json";
     public static final String LATEST = "LATEST";
+    /**
+     * Schemes of object stores: an object becomes visible whole when its upload completes, so small files are
+     * written in place; elsewhere they are written aside and renamed (atomic on a local file system).
+     */
+    private static final Set<String> OBJECT_STORE_SCHEMES = Set.of("s3", "s3a", "s3p", "s3n", "gs", "oss");
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,6 +51,8 @@ public final class SnapshotStore {
     private final String runId;
 
     public SnapshotStore(Path outputRoot, String runId) {
+        checkArgument(runId != null && !runId.isBlank() && !runId.contains("/"),
+                "a run id must be a non-empty name without '/', got '%s'", runId);
         this.runId = runId;
         this.runDir = new Path(new Path(outputRoot, "snapshots"), runId);
     }
@@ -50,26 +62,39 @@ public final class SnapshotStore {
         return runDir;
     }
 
+    public String runId() {
+        return runId;
+    }
+
     public Path snapshotDir(long sequence) {
-        return new Path(runDir, String.format("%06d", sequence));
+        return new Path(runDir, String.format(Locale.ROOT, "%06d", sequence));
     }
 
     /**
      * Writes {@code files} (name to bytes), then the manifest with {@code fields} plus format version,
      * run id, sequence and per-file size and checksum, then points LATEST at it when {@code makeLatest}.
-     * Finally keeps only the last {@code keepLast} snapshots (never the one LATEST names).
+     * Finally keeps only {@code keepLast} complete snapshots (LATEST's among them; 0 keeps all).
      */
     public Path publish(long sequence, Map<String, byte[]> files, ObjectNode fields, boolean makeLatest, int keepLast)
             throws IOException {
+        checkArgument(sequence > 0, "snapshot sequences start at 1, got %s", sequence);
+        checkArgument(!files.containsKey(MANIFEST), "a snapshot file may not be named %s", MANIFEST);
         Path dir = snapshotDir(sequence);
-        FileSystem fs = dir.getFileSystem();
+        Path manifestPath = new Path(dir, MANIFEST);
         try {
+            FileSystem fs = dir.getFileSystem();
+            Long latest = latestSequence();
+            if (latest != null && latest == sequence) {
+                // A job restored from a checkpoint publishes again under a sequence it had published before the
+                // failure. LATEST must not name a snapshot whose files are being replaced: step it back first.
+                pointLatestAtNewestCompleteBefore(sequence);
+            }
             fs.mkdirs(dir);
+            // A manifest left by an earlier attempt of this sequence must not vouch for the new files.
+            fs.delete(manifestPath, false);
         } catch (IOException e) {
-            throw new IOException("cannot write snapshots under " + runDir + ": " + e.getMessage(), e);
+            throw StorageErrors.describe("cannot write snapshots under", runDir, e);
         }
-        // A manifest left by an interrupted earlier attempt of this sequence must not vouch for new files.
-        fs.delete(new Path(dir, MANIFEST), false);
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("format_version", FORMAT_VERSION);
         manifest.put("run_id", runId);
@@ -80,19 +105,26 @@ public final class SnapshotStore {
             write(new Path(dir, f.getKey()), f.getValue());
             list.addObject().put("name", f.getKey()).put("size", f.getValue().length).put("sha256", sha256(f.getValue()));
         }
-        write(new Path(dir, MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+        writeAtomically(manifestPath, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
         if (makeLatest) {
-            // Write aside, then rename: a reader sees the old pointer or the new one, never a partial one.
-            Path tmp = new Path(runDir, LATEST + ".tmp");
-            write(tmp, (String.format("%06d", sequence) + "\n").getBytes(StandardCharsets.UTF_8));
-            fs.delete(new Path(runDir, LATEST), false);
-            if (!fs.rename(tmp, new Path(runDir, LATEST))) {
-                throw new IOException("could not move " + tmp + " to " + new Path(runDir, LATEST));
-            }
+            writeAtomically(new Path(runDir, LATEST), pointer(sequence));
         }
         LOG.info("Published snapshot {}{}", dir, makeLatest ? " (LATEST)" : "");
         applyRetention(keepLast);
         return dir;
+    }
+
+    private void pointLatestAtNewestCompleteBefore(long sequence) throws IOException {
+        Path latest = new Path(runDir, LATEST);
+        List<Long> sequences = sequences();
+        for (int i = sequences.size() - 1; i >= 0; i--) {
+            long s = sequences.get(i);
+            if (s < sequence && hasManifest(s)) {
+                writeAtomically(latest, pointer(s));
+                return;
+            }
+        }
+        latest.getFileSystem().delete(latest, false);
     }
 
     private void applyRetention(int keepLast) throws IOException {
@@ -100,34 +132,45 @@ public final class SnapshotStore {
             return;
         }
         List<Long> sequences = sequences();
+        Set<Long> keep = new LinkedHashSet<>();
         Long latest = latestSequence();
-        int excess = sequences.size() - keepLast;
-        for (int i = 0; i < sequences.size() && excess > 0; i++) {
-            long s = sequences.get(i);
-            if (latest != null && s == latest) {
-                continue;
+        if (latest != null) {
+            keep.add(latest);
+        }
+        for (int i = sequences.size() - 1; i >= 0 && keep.size() < keepLast; i--) {
+            if (hasManifest(sequences.get(i))) {
+                keep.add(sequences.get(i));
             }
-            snapshotDir(s).getFileSystem().delete(snapshotDir(s), true);
-            excess--;
+        }
+        // Everything else goes, including folders of publications that were interrupted (no manifest).
+        for (long s : sequences) {
+            if (!keep.contains(s)) {
+                snapshotDir(s).getFileSystem().delete(snapshotDir(s), true);
+                LOG.info("Deleted snapshot {} (keeping the last {})", snapshotDir(s), keepLast);
+            }
         }
     }
 
     /** All snapshot sequences of the run, ascending (complete or not). */
     public List<Long> sequences() throws IOException {
-        FileSystem fs = runDir.getFileSystem();
         List<Long> out = new ArrayList<>();
-        if (!fs.exists(runDir)) {
-            return out;
-        }
-        FileStatus[] children = fs.listStatus(runDir);
-        if (children == null) {
-            return out;
-        }
-        for (FileStatus s : children) {
-            String name = s.getPath().getName();
-            if (s.isDir() && name.matches("\\d+")) {
-                out.add(Long.parseLong(name));
+        try {
+            FileSystem fs = runDir.getFileSystem();
+            if (!fs.exists(runDir)) {
+                return out;
             }
+            FileStatus[] children = fs.listStatus(runDir);
+            if (children == null) {
+                return out;
+            }
+            for (FileStatus s : children) {
+                String name = s.getPath().getName();
+                if (s.isDir() && name.matches("\\d+")) {
+                    out.add(Long.parseLong(name));
+                }
+            }
+        } catch (IOException e) {
+            throw StorageErrors.describe("cannot list snapshots under", runDir, e);
         }
         out.sort(Long::compare);
         return out;
@@ -136,11 +179,15 @@ public final class SnapshotStore {
     /** The sequence LATEST names, or null when there is none yet. */
     public Long latestSequence() throws IOException {
         Path latest = new Path(runDir, LATEST);
-        FileSystem fs = latest.getFileSystem();
-        if (!fs.exists(latest)) {
-            return null;
+        String text;
+        try {
+            if (!latest.getFileSystem().exists(latest)) {
+                return null;
+            }
+            text = new String(read(latest), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw StorageErrors.describe("cannot read", latest, e);
         }
-        String text = new String(read(latest), StandardCharsets.UTF_8).trim();
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
@@ -151,32 +198,68 @@ public final class SnapshotStore {
     /** The manifest of a snapshot, or null when it has none (never completed). */
     public JsonNode manifest(long sequence) throws IOException {
         Path m = new Path(snapshotDir(sequence), MANIFEST);
-        if (!m.getFileSystem().exists(m)) {
-            return null;
+        byte[] bytes;
+        try {
+            if (!m.getFileSystem().exists(m)) {
+                return null;
+            }
+            bytes = read(m);
+        } catch (IOException e) {
+            throw StorageErrors.describe("cannot read", m, e);
         }
-        return JSON.readTree(read(m));
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IOException(m + ": not a valid manifest: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean hasManifest(long sequence) throws IOException {
+        Path m = new Path(snapshotDir(sequence), MANIFEST);
+        return m.getFileSystem().exists(m);
     }
 
     /** Checks every file's size and checksum against the manifest; returns the problems found (none: valid). */
     public List<String> verify(long sequence) throws IOException {
         List<String> problems = new ArrayList<>();
-        JsonNode manifest = manifest(sequence);
         Path dir = snapshotDir(sequence);
+        JsonNode manifest;
+        try {
+            manifest = manifest(sequence);
+        } catch (IOException e) {
+            problems.add(e.getMessage());
+            return problems;
+        }
         if (manifest == null) {
             problems.add(dir + ": no manifest.json (incomplete snapshot)");
             return problems;
         }
+        int version = manifest.path("format_version").asInt(-1);
+        if (version != FORMAT_VERSION) {
+            problems.add(String.format(Locale.ROOT, "%s: format_version %s, this reader knows %d", dir,
+                    manifest.path("format_version"), FORMAT_VERSION));
+            return problems;
+        }
+        if (!manifest.path("files").isArray()) {
+            problems.add(dir + ": the manifest lists no files");
+            return problems;
+        }
         Map<String, int[]> shapes = new LinkedHashMap<>();
         for (JsonNode f : manifest.get("files")) {
-            Path p = new Path(dir, f.get("name").asText());
-            if (!p.getFileSystem().exists(p)) {
-                problems.add(p + ": missing");
-                continue;
+            Path p = new Path(dir, f.path("name").asText());
+            byte[] bytes;
+            try {
+                if (!p.getFileSystem().exists(p)) {
+                    problems.add(p + ": missing");
+                    continue;
+                }
+                bytes = read(p);
+            } catch (IOException e) {
+                throw StorageErrors.describe("cannot read", p, e);
             }
-            byte[] bytes = read(p);
-            if (bytes.length != f.get("size").asLong()) {
-                problems.add(p + ": size " + bytes.length + " != manifest " + f.get("size").asLong());
-            } else if (!sha256(bytes).equals(f.get("sha256").asText())) {
+            if (bytes.length != f.path("size").asLong(-1)) {
+                problems.add(p + ": size " + bytes.length + " != manifest " + f.path("size").asLong(-1));
+            } else if (!sha256(bytes).equals(f.path("sha256").asText())) {
                 problems.add(p + ": checksum does not match the manifest");
             } else if (p.getName().endsWith(".npy")) {
                 try {
@@ -197,16 +280,54 @@ public final class SnapshotStore {
         }
         int dim = manifest.path("dimension").asInt(-1);
         if (shape[0] != rows || shape[1] != dim) {
-            problems.add(String.format("%s: embeddings of shape (%d, %d), manifest says (%d, %d)",
+            problems.add(String.format(Locale.ROOT, "%s: embeddings of shape (%d, %d), manifest says (%d, %d)",
                     dir, shape[0], shape[1], rows, dim));
         }
     }
 
+    static boolean isObjectStoreScheme(String scheme) {
+        return OBJECT_STORE_SCHEMES.contains(scheme.toLowerCase(Locale.ROOT));
+    }
+
+    private static boolean isObjectStore(FileSystem fs) {
+        String scheme = fs.getUri().getScheme();
+        return scheme != null && isObjectStoreScheme(scheme);
+    }
+
+    private static byte[] pointer(long sequence) {
+        return (String.format(Locale.ROOT, "%06d", sequence) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Replaces {@code path} so that a reader sees the old content or the new, never a partial file. */
+    static void writeAtomically(Path path, byte[] bytes) throws IOException {
+        FileSystem fs = path.getFileSystem();
+        if (isObjectStore(fs)) {
+            write(path, bytes);
+            return;
+        }
+        Path aside = new Path(path.getParent(), "." + path.getName() + ".tmp");
+        write(aside, bytes);
+        if (!fs.rename(aside, path)) {
+            // A file system whose rename does not replace (HDFS): a short window without the file.
+            fs.delete(path, false);
+            if (!fs.rename(aside, path)) {
+                throw new IOException("could not move " + aside + " to " + path);
+            }
+        }
+    }
+
     static void write(Path path, byte[] bytes) throws IOException {
-        try (FSDataOutputStream out = path.getFileSystem().create(path, FileSystem.WriteMode.OVERWRITE)) {
-            out.write(bytes);
+        try {
+            FileSystem fs = path.getFileSystem();
+            try (FSDataOutputStream out = fs.create(path, FileSystem.WriteMode.OVERWRITE)) {
+                out.write(bytes);
+                if (!isObjectStore(fs)) {
+                    // On disk before the manifest that vouches for it; object stores persist on close.
+                    out.sync();
+                }
+            }
         } catch (IOException e) {
-            throw new IOException("cannot write " + path + ": " + e.getMessage(), e);
+            throw StorageErrors.describe("cannot write", path, e);
         }
     }
 

@@ -11,10 +11,10 @@ import java.util.Set;
  * Chooses the training device from {@code device=cpu|gpu|auto}: the GPU that Flink's external-resource
  * framework assigned to this slot when there is one, else any GPU the engine sees, else the CPU.
  */
-final class DeviceSelector {
+public final class DeviceSelector {
     private DeviceSelector() {}
 
-    static Device select(String setting, Set<ExternalResourceInfo> flinkGpus) {
+    public static Device select(String setting, Set<ExternalResourceInfo> flinkGpus) {
         if (setting.equals("cpu")) {
             return Device.cpu();
         }

@@ -11,14 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The files of an embedding snapshot: every user's and item's vector (eval mode) and the weights. */
-final class EmbeddingExport {
-    static final String USER_EMBEDDINGS = "user_embeddings.npy";
-    static final String ITEM_EMBEDDINGS = "item_embeddings.npy";
-    static final String MODEL_PARAMETERS = "model_parameters.ndlist";
+public final class EmbeddingExport {
+    public static final String USER_EMBEDDINGS = "user_embeddings.npy";
+    public static final String ITEM_EMBEDDINGS = "item_embeddings.npy";
+    public static final String MODEL_PARAMETERS = "model_parameters.ndlist";
 
     private EmbeddingExport() {}
 
-    static Map<String, byte[]> files(TwoTowerModel model, RetrievalEvaluator evaluator) {
+    public static Map<String, byte[]> files(TwoTowerModel model, RetrievalEvaluator evaluator) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray users = evaluator.allUserVectors(model, scope);

@@ -1,0 +1,72 @@
+package io.twotower.job;
+
+import io.twotower.connectors.kafka.EventFormat;
+import io.twotower.job.cli.CliArgs;
+import io.twotower.job.cli.FlinkEnvironments;
+import io.twotower.job.online.OnlineJob;
+import io.twotower.job.online.WindowReport;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.TimeUtils;
+
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code online}: incremental training from Kafka events (until cancelled, or --until-latest). */
+final class OnlineCommand {
+    private OnlineCommand() {}
+
+    static int run(CliArgs cli) throws Exception {
+        cli.rejectUnknown(Set.of("bootstrap-servers", "topic", "output", "init-from", "group-id", "dead-letter-topic",
+                "until-latest", "window", "snapshot-every", "regression-tolerance", "keep-snapshots", "run-id",
+                "config", "user-field", "item-field", "time-field", "max-history", "checkpoint-interval",
+                "out-of-orderness", "kafka.*"), "online");
+        OnlineJob.Options o = new OnlineJob.Options();
+        o.bootstrapServers = cli.required("bootstrap-servers");
+        o.topic = cli.required("topic");
+        o.groupId = cli.get("group-id", o.groupId);
+        o.deadLetterTopic = cli.get("dead-letter-topic", null);
+        o.untilLatest = cli.flag("until-latest");
+        cli.withPrefix("kafka.").forEach(o.kafka::setProperty);
+        o.format = new EventFormat(cli.get("user-field", "user_id"), cli.get("item-field", "item_id"),
+                cli.get("time-field", "timestamp"));
+        o.outOfOrderness = TimeUtils.parseDuration(cli.get("out-of-orderness", "5 s"));
+        o.spec.config = TrainCommand.loadConfig(cli.get("config", null)).withOverrides(cli.sets());
+        o.spec.outputDir = cli.required("output");
+        o.spec.runId = cli.get("run-id", "online-" + ZonedDateTime.now(ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        o.spec.initFrom = cli.get("init-from", null);
+        o.spec.windowMillis = TimeUtils.parseDuration(cli.get("window", "1 h")).toMillis();
+        if (o.spec.windowMillis <= 0) {
+            throw new IllegalArgumentException("--window must be positive");
+        }
+        o.spec.snapshotEveryWindows = cli.getInt("snapshot-every", 1);
+        o.spec.regressionTolerance = Double.parseDouble(cli.get("regression-tolerance", "0.02"));
+        o.spec.keepSnapshots = cli.getInt("keep-snapshots", 5);
+        o.spec.maxHistory = cli.getInt("max-history", 50);
+
+        Map<String, String> flink = new LinkedHashMap<>(cli.flinkOptions());
+        int interval = cli.getInt("checkpoint-interval", 0);
+        if (interval > 0) {
+            flink.put("execution.checkpointing.interval", interval + " ms");
+            flink.putIfAbsent("execution.checkpointing.dir", new Path(o.spec.outputDir, "checkpoints").toUri().toString());
+        }
+        StreamExecutionEnvironment env = FlinkEnvironments.create(flink);
+        long windows = 0;
+        try (CloseableIterator<WindowReport> reports = OnlineJob.build(env, o).executeAndCollect("twotower online " + o.spec.runId)) {
+            while (reports.hasNext()) {
+                reports.next();
+                windows++;
+            }
+        }
+        System.out.printf(Locale.ROOT, "Online run %s ended after %d windows; totals in %s/online_results.json%n",
+                o.spec.runId, windows, o.spec.outputDir);
+        return 0;
+    }
+}

@@ -1,0 +1,86 @@
+package io.twotower.job.online;
+
+import io.twotower.connectors.kafka.DeadLetter;
+import io.twotower.connectors.kafka.EventFormat;
+import io.twotower.connectors.kafka.InteractionEvent;
+import io.twotower.connectors.kafka.KafkaRecord;
+import io.twotower.connectors.kafka.KafkaRecordDeserializer;
+import io.twotower.job.train.TrainingJob;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * The {@code online} dataflow: Kafka events -> parse (bad records to the dead-letter topic) -> event-time
+ * watermarks -> keyBy(user): history in keyed state -> the online trainer (parallelism 1, slot group
+ * "trainer"), which also counts the dead letters.
+ */
+public final class OnlineJob {
+    private OnlineJob() {}
+
+    /** Options of {@code online}. */
+    public static final class Options {
+        public String bootstrapServers;
+        public String topic;
+        public String groupId = "twotower-online";
+        public String deadLetterTopic;
+        public boolean untilLatest;
+        public Properties kafka = new Properties();
+        public EventFormat format = EventFormat.defaults();
+        public Duration outOfOrderness = Duration.ofSeconds(5);
+        public OnlineSpec spec = new OnlineSpec();
+    }
+
+    public static DataStream<WindowReport> build(StreamExecutionEnvironment env, Options o) {
+        KafkaSourceBuilder<KafkaRecord> builder = KafkaSource.<KafkaRecord>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setTopics(o.topic)
+                .setGroupId(o.groupId)
+                .setProperties(o.kafka)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new KafkaRecordDeserializer());
+        if (o.untilLatest) {
+            // Stop at the offsets that are the latest when the job starts (backfills, tests, benchmarks).
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        DataStream<KafkaRecord> records = env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka events");
+        SingleOutputStreamOperator<InteractionEvent> events = records
+                .process(new EventParserFunction(o.format)).name("parse events");
+        DataStream<DeadLetter> deadLetters = events.getSideOutput(EventParserFunction.DEAD_LETTERS);
+        deadLetters.sinkTo(KafkaSink.<DeadLetter>builder()
+                        .setBootstrapServers(o.bootstrapServers)
+                        .setKafkaProducerConfig(o.kafka)
+                        .setRecordSerializer(KafkaRecordSerializationSchema.<DeadLetter>builder()
+                                .setTopic(o.deadLetterTopic == null ? o.topic + ".dlq" : o.deadLetterTopic)
+                                .setValueSerializationSchema((SerializationSchema<DeadLetter>) EventFormat::encode)
+                                .build())
+                        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                        .build())
+                .name("dead-letter topic");
+        DataStream<OnlineExample> examples = events
+                .assignTimestampsAndWatermarks(WatermarkStrategy.<InteractionEvent>forBoundedOutOfOrderness(o.outOfOrderness)
+                        .withTimestampAssigner((e, previous) -> e.timestamp)
+                        .withIdleness(Duration.ofMinutes(1)))
+                .name("event time")
+                .keyBy(e -> e.user)
+                .process(new UserHistoryFunction(o.spec.maxHistory)).name("user history");
+        return examples.connect(deadLetters)
+                .transform("online two-tower", TypeInformation.of(WindowReport.class), new OnlineTrainerOperator(o.spec))
+                .setParallelism(1)
+                .setMaxParallelism(1)
+                .slotSharingGroup(TrainingJob.TRAINER_SLOT_GROUP);
+    }
+}

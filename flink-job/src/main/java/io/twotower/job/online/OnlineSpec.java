@@ -1,0 +1,21 @@
+package io.twotower.job.online;
+
+import io.twotower.model.TwoTowerConfig;
+
+import java.io.Serializable;
+
+/** The online trainer's settings, fixed when the job is built. */
+public final class OnlineSpec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public TwoTowerConfig config = TwoTowerConfig.defaults();
+    public String outputDir;
+    public String runId;
+    /** A snapshot folder (or a run folder with LATEST) written by train or online; null for a cold start. */
+    public String initFrom;
+    public long windowMillis = 3_600_000L;
+    public int snapshotEveryWindows = 1;
+    public double regressionTolerance = 0.02;
+    public int keepSnapshots = 5;
+    public int maxHistory = 50;
+}

@@ -1,0 +1,562 @@
+package io.twotower.job.online;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twotower.connectors.dataset.DatasetLayout;
+import io.twotower.connectors.kafka.DeadLetter;
+import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.job.train.DeviceSelector;
+import io.twotower.job.train.EmbeddingExport;
+import io.twotower.model.RetrievalEvaluator;
+import io.twotower.model.SplitMix64;
+import io.twotower.model.TrainerStateCodec;
+import io.twotower.model.TrainingBatch;
+import io.twotower.model.TwoTowerConfig;
+import io.twotower.model.TwoTowerModel;
+import io.twotower.model.TwoTowerTrainer;
+import io.twotower.model.UniformNegativeSampler;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The online trainer (parallelism 1): maps raw ids to dense indices (growing the embedding tables for new
+ * ones), scores every event against the full catalog before training on it (prequential), trains in
+ * mini-batches, and closes event-time windows: a log line, metrics, a line in windows.jsonl and a
+ * snapshot (LATEST moves only when the window is no regression). Input 2 counts dead letters.
+ */
+public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowReport>
+        implements TwoInputStreamOperator<OnlineExample, DeadLetter, WindowReport>, BoundedMultiInput {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainerOperator.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int STATE_VERSION = 1;
+    static final String WINDOWS_FILE = "windows.jsonl";
+    static final String RESULTS_FILE = "online_results.json";
+
+    private final OnlineSpec spec;
+
+    private transient ListState<byte[]> checkpointedState;
+    private transient byte[] restoredState;
+
+    private transient NDManager root;
+    private transient TwoTowerTrainer trainer;
+    private transient Vocabulary users;
+    private transient Vocabulary items;
+    private transient UniformNegativeSampler sampler;
+    private transient RetrievalEvaluator evaluator;
+    private transient SnapshotStore snapshots;
+    private transient List<Pending> pending;
+    private transient TreeMap<Long, WindowStats> open;
+    private transient List<String> windowLines;
+    private transient Totals totals;
+    private transient int endedInputs;
+
+    /** One event waiting for its mini-batch. */
+    private static final class Pending {
+        int user;
+        int item;
+        int[] history;
+        long timestamp;
+        long arrivalMs;
+    }
+
+    /** Running figures of one event-time window. */
+    private static final class WindowStats {
+        long start;
+        long events;
+        long hits;
+        long trained;
+        long skipped;
+        long newUsers;
+        long newItems;
+        double lossSum;
+        long firstArrivalMs = Long.MAX_VALUE;
+        long lastArrivalMs;
+    }
+
+    /** Whole-run figures for online_results.json. */
+    private static final class Totals {
+        long events;
+        long hits;
+        long trained;
+        long skipped;
+        long deadLettered;
+        long newUsers;
+        long newItems;
+        long windows;
+        double bestRecall = -1;
+        long snapshotSequence;
+        long latestSequence;
+        List<Long> restoredAtEvents = new ArrayList<>();
+    }
+
+    public OnlineTrainerOperator(OnlineSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        checkpointedState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("online-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        for (byte[] bytes : checkpointedState.get()) {
+            restoredState = bytes;
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        TwoTowerConfig config = spec.config;
+        Device device = DeviceSelector.select(config.device(), getRuntimeContext().getExternalResourceInfos("gpu"));
+        root = NDManager.newBaseManager(device);
+        evaluator = new RetrievalEvaluator(config.evalBlockSize());
+        snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
+        pending = new ArrayList<>();
+        if (restoredState != null) {
+            restore(restoredState);
+            restoredState = null;
+            totals.restoredAtEvents.add(totals.events);
+            LOG.info("Restored online trainer after {} events ({} users, {} items)", totals.events, users.size(),
+                    items.size());
+        } else {
+            open = new TreeMap<>();
+            windowLines = new ArrayList<>();
+            totals = new Totals();
+            if (spec.initFrom != null) {
+                warmStart(SnapshotFiles.resolve(spec.initFrom));
+            } else {
+                users = new Vocabulary();
+                items = new Vocabulary();
+            }
+        }
+        sampler = new UniformNegativeSampler(Math.max(1, items.size()));
+        getMetricGroup().gauge("eventsTrained", () -> totals.trained);
+        getMetricGroup().gauge("users", () -> users.size());
+        getMetricGroup().gauge("items", () -> items.size());
+        getMetricGroup().gauge("windows", () -> totals.windows);
+        getMetricGroup().gauge("bestWindowRecallAtK", () -> totals.bestRecall);
+        getMetricGroup().gauge("deadLettered", () -> totals.deadLettered);
+    }
+
+    private void warmStart(Path snapshot) throws IOException {
+        JsonNode manifest = JSON.readTree(SnapshotStore.read(new Path(snapshot, SnapshotStore.MANIFEST)));
+        int dim = manifest.path("dimension").asInt(-1);
+        if (dim != spec.config.dModel()) {
+            throw new IllegalArgumentException("--init-from " + snapshot + " has dimension " + dim
+                    + " but configuration key 'd_model' is " + spec.config.dModel());
+        }
+        users = Vocabulary.of(SnapshotFiles.users(snapshot));
+        items = Vocabulary.of(SnapshotFiles.items(snapshot));
+        byte[] params = SnapshotStore.read(new Path(snapshot, EmbeddingExport.MODEL_PARAMETERS));
+        NDManager manager = root.newSubManager();
+        TwoTowerModel model = TwoTowerModel.of(manager, spec.config, NDList.decode(manager, params));
+        if (model.numUsers() != users.size() || model.numItems() != items.size()) {
+            throw new IOException("--init-from " + snapshot + ": the weights (" + model.numUsers() + " users, "
+                    + model.numItems() + " items) do not match the id maps (" + users.size() + ", " + items.size() + ")");
+        }
+        trainer = TwoTowerTrainer.create(spec.config, model);
+        LOG.info("Warm start from {}: {} users, {} items", snapshot, users.size(), items.size());
+    }
+
+    @Override
+    public void processElement1(StreamRecord<OnlineExample> element) throws Exception {
+        OnlineExample e = element.getValue();
+        totals.events++;
+        WindowStats w = window(e.timestamp);
+        int userBefore = users.size();
+        int itemBefore = items.size();
+        Pending p = new Pending();
+        p.user = users.add(e.user);
+        p.item = items.add(e.item);
+        if (users.size() > userBefore) {
+            w.newUsers++;
+            totals.newUsers++;
+        }
+        if (items.size() > itemBefore) {
+            w.newItems++;
+            totals.newItems++;
+        }
+        int[] history = new int[e.history.length];
+        int n = 0;
+        for (String h : e.history) {
+            int idx = items.indexOf(h);
+            if (idx >= 0) {
+                history[n++] = idx;
+            }
+        }
+        p.history = n == history.length ? history : java.util.Arrays.copyOf(history, n);
+        p.timestamp = e.timestamp;
+        p.arrivalMs = System.currentTimeMillis();
+        w.firstArrivalMs = Math.min(w.firstArrivalMs, p.arrivalMs);
+        w.lastArrivalMs = Math.max(w.lastArrivalMs, p.arrivalMs);
+        pending.add(p);
+        if (pending.size() >= spec.config.batchSize()) {
+            trainPending();
+        }
+    }
+
+    @Override
+    public void processElement2(StreamRecord<DeadLetter> element) {
+        totals.deadLettered++;
+    }
+
+    private WindowStats window(long timestamp) {
+        long start = timestamp - Math.floorMod(timestamp, spec.windowMillis);
+        WindowStats w = open.get(start);
+        if (w == null) {
+            w = new WindowStats();
+            w.start = start;
+            open.put(start, w);
+        }
+        return w;
+    }
+
+    /** Test, then train: every pending event is ranked by the current model, then the batch trains it. */
+    private void trainPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        TwoTowerConfig config = spec.config;
+        if (trainer == null) {
+            trainer = TwoTowerTrainer.create(config, TwoTowerModel.initialise(root.newSubManager(), config,
+                    users.size(), items.size()));
+        } else {
+            trainer.growVocabulary(users.size(), items.size());
+        }
+        sampler.setNumItems(items.size());
+        int n = pending.size();
+        int[] u = new int[n];
+        int[] pos = new int[n];
+        for (int i = 0; i < n; i++) {
+            u[i] = pending.get(i).user;
+            pos[i] = pending.get(i).item;
+        }
+        int[] ranks = evaluator.ranks(trainer.model(), u, pos, null);
+        TrainingBatch batch = new TrainingBatch(n, config.kNeg());
+        int[] negatives = new int[config.kNeg()];
+        List<WindowStats> trainedWindows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Pending p = pending.get(i);
+            WindowStats w = window(p.timestamp);
+            w.events++;
+            if (ranks[i] < config.evalTopK()) {
+                w.hits++;
+                totals.hits++;
+            }
+            if (sampler.allowed(p.item, p.history, p.history.length) <= 0) {
+                // Nothing in the catalog can be a negative yet (e.g. the very first events of a cold start).
+                w.skipped++;
+                totals.skipped++;
+                continue;
+            }
+            SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x0411L, totals.trained + totals.skipped));
+            sampler.sample(p.item, p.history, p.history.length, config.kNeg(), rng, negatives, 0);
+            batch.add(p.user, p.item, negatives, 0);
+            trainedWindows.add(w);
+        }
+        if (!batch.isEmpty()) {
+            float loss = trainer.trainBatch(batch);
+            for (WindowStats w : trainedWindows) {
+                w.trained++;
+                w.lossSum += loss;
+            }
+            totals.trained += batch.size();
+        }
+        pending.clear();
+    }
+
+    /**
+     * Event time comes from input 1 only: dead letters have no event time, so input 2's watermark is
+     * ignored instead of holding back the combined one.
+     */
+    @Override
+    public void processWatermark1(Watermark mark) throws Exception {
+        closeWindowsUpTo(mark.getTimestamp());
+        output.emitWatermark(mark);
+    }
+
+    @Override
+    public void processWatermark2(Watermark mark) {}
+
+    private void closeWindowsUpTo(long watermark) throws IOException {
+        if (!open.isEmpty() && open.firstKey() + spec.windowMillis <= watermark) {
+            // Pending events may belong to a window that closes now.
+            trainPending();
+            while (!open.isEmpty() && open.firstKey() + spec.windowMillis <= watermark) {
+                closeWindow(open.pollFirstEntry().getValue());
+            }
+        }
+    }
+
+    private void closeWindow(WindowStats w) throws IOException {
+        WindowReport r = new WindowReport();
+        r.windowStart = w.start;
+        r.windowEnd = w.start + spec.windowMillis;
+        r.events = w.events;
+        r.hits = w.hits;
+        r.recall = w.events == 0 ? 0 : (double) w.hits / w.events;
+        r.trained = w.trained;
+        r.newUsers = w.newUsers;
+        r.newItems = w.newItems;
+        r.loss = w.trained == 0 ? Double.NaN : w.lossSum / w.trained;
+        r.learningRate = trainer == null ? spec.config.lr() : trainer.optimizer().learningRate();
+        r.regression = totals.bestRecall >= 0 && r.recall < totals.bestRecall - spec.regressionTolerance;
+        if (!r.regression) {
+            totals.bestRecall = Math.max(totals.bestRecall, r.recall);
+        }
+        totals.windows++;
+        if (trainer != null && totals.windows % spec.snapshotEveryWindows == 0) {
+            totals.snapshotSequence++;
+            publish(r, !r.regression);
+            r.snapshotSequence = totals.snapshotSequence;
+            long now = System.currentTimeMillis();
+            r.snapshotLatencyMaxMs = w.firstArrivalMs == Long.MAX_VALUE ? 0 : now - w.firstArrivalMs;
+            r.snapshotLatencyMinMs = w.lastArrivalMs == 0 ? 0 : now - w.lastArrivalMs;
+        }
+        LOG.info(String.format("Window %s: events=%d, Recall@%d=%.4f, trained=%d, new users=%d, new items=%d, "
+                        + "loss=%.4f, lr=%.3g%s", Instant.ofEpochMilli(r.windowStart), r.events, spec.config.evalTopK(),
+                r.recall, r.trained, r.newUsers, r.newItems, r.loss, r.learningRate,
+                r.regression ? " REGRESSION: LATEST stays on the previous snapshot" : ""));
+        windowLines.add(JSON.writeValueAsString(r));
+        writeFile(new Path(spec.outputDir, WINDOWS_FILE), String.join("\n", windowLines) + "\n");
+        output.collect(new StreamRecord<>(r));
+    }
+
+    private void publish(WindowReport r, boolean makeLatest) throws IOException {
+        TwoTowerModel model = trainer.model();
+        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator);
+        files.put(DatasetLayout.USER_MAP, SnapshotFiles.idMap(DatasetLayout.USER_ID_COLUMN,
+                DatasetLayout.USER_IDX_COLUMN, users.ids()));
+        files.put(DatasetLayout.ITEM_MAP, SnapshotFiles.idMap(DatasetLayout.ITEM_ID_COLUMN,
+                DatasetLayout.ITEM_IDX_COLUMN, items.ids()));
+        ObjectNode fields = JSON.createObjectNode();
+        fields.put("created_at", Instant.now().toString());
+        fields.put("source", "online");
+        fields.put("step", trainer.steps());
+        fields.put("window", Instant.ofEpochMilli(r.windowStart).toString());
+        fields.put("events_trained", totals.trained);
+        fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), r.recall).put("train_loss", r.loss);
+        fields.put("num_users", model.numUsers());
+        fields.put("num_items", model.numItems());
+        fields.put("dimension", model.dModel());
+        fields.put("dtype", "float32");
+        fields.putPOJO("config", spec.config.asMap());
+        snapshots.publish(totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
+        if (makeLatest) {
+            totals.latestSequence = totals.snapshotSequence;
+        }
+    }
+
+    @Override
+    public void endInput(int inputId) throws Exception {
+        endedInputs |= 1 << (inputId - 1);
+        if (endedInputs != 3) {
+            return;
+        }
+        trainPending();
+        while (!open.isEmpty()) {
+            closeWindow(open.pollFirstEntry().getValue());
+        }
+        ObjectNode results = JSON.createObjectNode();
+        results.put("events_read", totals.events + totals.deadLettered);
+        results.put("events", totals.events);
+        results.put("trained", totals.trained);
+        results.put("skipped_no_negatives", totals.skipped);
+        results.put("dead_lettered", totals.deadLettered);
+        results.put("new_users", totals.newUsers);
+        results.put("new_items", totals.newItems);
+        results.put("users", users.size());
+        results.put("items", items.size());
+        results.put("windows", totals.windows);
+        results.put("prequential_recall", totals.events == 0 ? 0 : (double) totals.hits / totals.events);
+        results.put("best_window_recall", Math.max(0, totals.bestRecall));
+        results.put("optimizer_steps", trainer == null ? 0 : trainer.steps());
+        results.putPOJO("restored_at_events", totals.restoredAtEvents);
+        if (totals.latestSequence > 0) {
+            results.put("latest_snapshot", snapshots.snapshotDir(totals.latestSequence).toString());
+        }
+        results.putPOJO("model_config", spec.config.asMap());
+        writeFile(new Path(spec.outputDir, RESULTS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        LOG.info("Online run done: {}", results);
+    }
+
+    private static void writeFile(Path path, String text) throws IOException {
+        try (FSDataOutputStream out = path.getFileSystem().create(path, FileSystem.WriteMode.OVERWRITE)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(STATE_VERSION);
+            out.writeBoolean(trainer != null);
+            if (trainer != null) {
+                byte[] t = TrainerStateCodec.encode(trainer);
+                out.writeInt(t.length);
+                out.write(t);
+            }
+            users.write(out);
+            items.write(out);
+            out.writeInt(pending.size());
+            for (Pending p : pending) {
+                out.writeInt(p.user);
+                out.writeInt(p.item);
+                out.writeLong(p.timestamp);
+                out.writeLong(p.arrivalMs);
+                out.writeInt(p.history.length);
+                for (int h : p.history) {
+                    out.writeInt(h);
+                }
+            }
+            out.writeInt(open.size());
+            for (WindowStats w : open.values()) {
+                out.writeLong(w.start);
+                out.writeLong(w.events);
+                out.writeLong(w.hits);
+                out.writeLong(w.trained);
+                out.writeLong(w.skipped);
+                out.writeLong(w.newUsers);
+                out.writeLong(w.newItems);
+                out.writeDouble(w.lossSum);
+                out.writeLong(w.firstArrivalMs);
+                out.writeLong(w.lastArrivalMs);
+            }
+            out.writeInt(windowLines.size());
+            for (String line : windowLines) {
+                byte[] b = line.getBytes(StandardCharsets.UTF_8);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+            out.writeLong(totals.events);
+            out.writeLong(totals.hits);
+            out.writeLong(totals.trained);
+            out.writeLong(totals.skipped);
+            out.writeLong(totals.deadLettered);
+            out.writeLong(totals.newUsers);
+            out.writeLong(totals.newItems);
+            out.writeLong(totals.windows);
+            out.writeDouble(totals.bestRecall);
+            out.writeLong(totals.snapshotSequence);
+            out.writeLong(totals.latestSequence);
+            out.writeInt(totals.restoredAtEvents.size());
+            for (long r : totals.restoredAtEvents) {
+                out.writeLong(r);
+            }
+        }
+        checkpointedState.update(List.of(bytes.toByteArray()));
+    }
+
+    private void restore(byte[] state) throws IOException {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+            int version = in.readInt();
+            if (version != STATE_VERSION) {
+                throw new IOException("unsupported online trainer checkpoint version " + version);
+            }
+            if (in.readBoolean()) {
+                byte[] t = new byte[in.readInt()];
+                in.readFully(t);
+                trainer = TrainerStateCodec.decode(t, root.newSubManager(), spec.config);
+            }
+            users = Vocabulary.read(in);
+            items = Vocabulary.read(in);
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                Pending p = new Pending();
+                p.user = in.readInt();
+                p.item = in.readInt();
+                p.timestamp = in.readLong();
+                p.arrivalMs = in.readLong();
+                p.history = new int[in.readInt()];
+                for (int j = 0; j < p.history.length; j++) {
+                    p.history[j] = in.readInt();
+                }
+                pending.add(p);
+            }
+            open = new TreeMap<>();
+            int windows = in.readInt();
+            for (int i = 0; i < windows; i++) {
+                WindowStats w = new WindowStats();
+                w.start = in.readLong();
+                w.events = in.readLong();
+                w.hits = in.readLong();
+                w.trained = in.readLong();
+                w.skipped = in.readLong();
+                w.newUsers = in.readLong();
+                w.newItems = in.readLong();
+                w.lossSum = in.readDouble();
+                w.firstArrivalMs = in.readLong();
+                w.lastArrivalMs = in.readLong();
+                open.put(w.start, w);
+            }
+            windowLines = new ArrayList<>();
+            int lines = in.readInt();
+            for (int i = 0; i < lines; i++) {
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                windowLines.add(new String(b, StandardCharsets.UTF_8));
+            }
+            totals = new Totals();
+            totals.events = in.readLong();
+            totals.hits = in.readLong();
+            totals.trained = in.readLong();
+            totals.skipped = in.readLong();
+            totals.deadLettered = in.readLong();
+            totals.newUsers = in.readLong();
+            totals.newItems = in.readLong();
+            totals.windows = in.readLong();
+            totals.bestRecall = in.readDouble();
+            totals.snapshotSequence = in.readLong();
+            totals.latestSequence = in.readLong();
+            int restores = in.readInt();
+            for (int i = 0; i < restores; i++) {
+                totals.restoredAtEvents.add(in.readLong());
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        JniUtils.setGradMode(false);
+        if (trainer != null) {
+            trainer.close();
+        }
+        if (root != null) {
+            root.close();
+        }
+        super.close();
+    }
+}

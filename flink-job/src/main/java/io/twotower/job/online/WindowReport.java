@@ -1,0 +1,22 @@
+package io.twotower.job.online;
+
+/** One closed evaluation window (prequential: every event scored before the model trained on it). */
+public class WindowReport {
+    public long windowStart;
+    public long windowEnd;
+    public long events;
+    public long hits;
+    public double recall;
+    public long trained;
+    public long newUsers;
+    public long newItems;
+    public double loss;
+    public double learningRate;
+    public boolean regression;
+    public long snapshotSequence;
+    /** Wall-clock ms from the first and last event's arrival at the trainer to the snapshot publication. */
+    public long snapshotLatencyMaxMs;
+    public long snapshotLatencyMinMs;
+
+    public WindowReport() {}
+}

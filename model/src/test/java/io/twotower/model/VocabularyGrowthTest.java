@@ -1,0 +1,61 @@
+package io.twotower.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Growing the vocabulary keeps every existing row, adds seed-initialised rows, and loses no gradient. */
+class VocabularyGrowthTest {
+    private static final TwoTowerConfig CONFIG = TwoTowerConfig.defaults().withValues(Map.of(
+            "d_model", 8, "dropout", 0, "accum_steps", 2, "k_neg", 3, "batch_size", 4, "lr", 0.01), "test");
+
+    private static TrainingBatch batch(int seed, int users, int items) {
+        SplitMix64 rng = new SplitMix64(seed);
+        TrainingBatch b = new TrainingBatch(4, 3);
+        int[] neg = new int[3];
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 3; j++) {
+                neg[j] = rng.nextInt(items);
+            }
+            b.add(rng.nextInt(users), rng.nextInt(items), neg, 0);
+        }
+        return b;
+    }
+
+    @Test
+    void growingMidAccumulationEqualsTrainingOnTheLargerTablesFromTheStart() throws Exception {
+        try (NDManager root = NDManager.newBaseManager()) {
+            TwoTowerTrainer grown = TwoTowerTrainer.create(CONFIG, TwoTowerModel.initialise(root.newSubManager(), CONFIG, 5, 10));
+            float[] userRowsBefore = grown.model().parameters()[0].toFloatArray();
+            grown.trainBatch(batch(1, 5, 10));
+            // Mid-accumulation (one micro-batch pending), grow the tables, then finish the step.
+            byte[] beforeGrowth = TrainerStateCodec.encode(grown);
+            grown.growVocabulary(7, 13);
+            assertThat(grown.model().numUsers()).isEqualTo(7);
+            assertThat(grown.model().numItems()).isEqualTo(13);
+            grown.trainBatch(batch(2, 5, 10));
+            assertThat(grown.steps()).isEqualTo(1);
+
+            // Reference: the same state, but the second micro-batch trained without growing.
+            TwoTowerTrainer plain = TrainerStateCodec.decode(beforeGrowth, root.newSubManager(), CONFIG);
+            plain.trainBatch(batch(2, 5, 10));
+            NDArray[] g = grown.model().parameters();
+            NDArray[] p = plain.model().parameters();
+            for (int i = 0; i < p.length; i++) {
+                float[] expected = p[i].toFloatArray();
+                float[] actual = g[i].toFloatArray();
+                // The first rows (the old vocabulary) and every other parameter follow the same step.
+                float[] prefix = java.util.Arrays.copyOf(actual, expected.length);
+                assertThat(prefix).as(TwoTowerModel.parameterNames()[i]).containsExactly(expected,
+                        org.assertj.core.api.Assertions.within(1e-6f));
+            }
+            assertThat(userRowsBefore).hasSize(5 * 8);
+            grown.close();
+            plain.close();
+        }
+    }
+}
