@@ -7,7 +7,6 @@ import io.twotower.connectors.snapshot.StorageErrors;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
 import org.apache.flink.core.fs.FileStatus;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 
 import java.io.IOException;
@@ -104,37 +103,43 @@ final class SnapshotsCommand {
     }
 
     private static List<Target> targets(Path uri) throws IOException {
+        if (!exists(uri)) {
+            throw new IOException(uri + ": not found");
+        }
+        String name = uri.getName();
+        Path parent = uri.getParent();
+        if (name.matches("\\d+") && parent != null && parent.getParent() != null
+                && parent.getParent().getName().equals("snapshots")) {
+            return List.of(new Target(new SnapshotStore(parent.getParent().getParent(), parent.getName()),
+                    Long.parseLong(name)));
+        }
+        if (parent != null && parent.getName().equals("snapshots")) {
+            return List.of(new Target(new SnapshotStore(parent.getParent(), name), null));
+        }
+        Path runs = new Path(uri, "snapshots");
+        if (!exists(runs)) {
+            throw new IOException(uri + ": holds no snapshots/ folder");
+        }
+        List<Target> out = new ArrayList<>();
+        FileStatus[] children;
         try {
-            FileSystem fs = uri.getFileSystem();
-            if (!fs.exists(uri)) {
-                throw new IOException(uri + ": not found");
-            }
-            String name = uri.getName();
-            Path parent = uri.getParent();
-            if (name.matches("\\d+") && parent != null && parent.getParent() != null
-                    && parent.getParent().getName().equals("snapshots")) {
-                return List.of(new Target(new SnapshotStore(parent.getParent().getParent(), parent.getName()),
-                        Long.parseLong(name)));
-            }
-            if (parent != null && parent.getName().equals("snapshots")) {
-                return List.of(new Target(new SnapshotStore(parent.getParent(), name), null));
-            }
-            Path runs = new Path(uri, "snapshots");
-            if (!fs.exists(runs)) {
-                throw new IOException(uri + ": holds no snapshots/ folder");
-            }
-            List<Target> out = new ArrayList<>();
-            for (FileStatus s : fs.listStatus(runs)) {
-                if (s.isDir()) {
-                    out.add(new Target(new SnapshotStore(uri, s.getPath().getName()), null));
-                }
-            }
-            return out;
+            children = runs.getFileSystem().listStatus(runs);
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(uri.toString())) {
-                throw e;
+            throw StorageErrors.describe("cannot list", runs, e);
+        }
+        for (FileStatus s : children) {
+            if (s.isDir()) {
+                out.add(new Target(new SnapshotStore(uri, s.getPath().getName()), null));
             }
-            throw StorageErrors.describe("cannot read snapshots under", uri, e);
+        }
+        return out;
+    }
+
+    private static boolean exists(Path path) throws IOException {
+        try {
+            return path.getFileSystem().exists(path);
+        } catch (IOException e) {
+            throw StorageErrors.describe("cannot read snapshots under", path, e);
         }
     }
 }

@@ -79,11 +79,14 @@ public final class SnapshotStore {
             throws IOException {
         checkArgument(sequence > 0, "snapshot sequences start at 1, got %s", sequence);
         checkArgument(!files.containsKey(MANIFEST), "a snapshot file may not be named %s", MANIFEST);
+        for (String reserved : List.of("format_version", "run_id", "sequence", "files")) {
+            checkArgument(!fields.has(reserved), "manifest field '%s' is set by the store", reserved);
+        }
         Path dir = snapshotDir(sequence);
         Path manifestPath = new Path(dir, MANIFEST);
         try {
             FileSystem fs = dir.getFileSystem();
-            Long latest = latestSequence();
+            Long latest = readLatest();
             if (latest != null && latest == sequence) {
                 // A job restored from a checkpoint publishes again under a sequence it had published before the
                 // failure. LATEST must not name a snapshot whose files are being replaced: step it back first.
@@ -110,13 +113,17 @@ public final class SnapshotStore {
             writeAtomically(new Path(runDir, LATEST), pointer(sequence));
         }
         LOG.info("Published snapshot {}{}", dir, makeLatest ? " (LATEST)" : "");
-        applyRetention(keepLast);
+        try {
+            applyRetention(keepLast);
+        } catch (IOException e) {
+            throw StorageErrors.describe("published " + dir + ", but cannot delete older snapshots under", runDir, e);
+        }
         return dir;
     }
 
     private void pointLatestAtNewestCompleteBefore(long sequence) throws IOException {
         Path latest = new Path(runDir, LATEST);
-        List<Long> sequences = sequences();
+        List<Long> sequences = listSequences();
         for (int i = sequences.size() - 1; i >= 0; i--) {
             long s = sequences.get(i);
             if (s < sequence && hasManifest(s)) {
@@ -131,9 +138,9 @@ public final class SnapshotStore {
         if (keepLast <= 0) {
             return;
         }
-        List<Long> sequences = sequences();
+        List<Long> sequences = listSequences();
         Set<Long> keep = new LinkedHashSet<>();
-        Long latest = latestSequence();
+        Long latest = readLatest();
         if (latest != null) {
             keep.add(latest);
         }
@@ -153,24 +160,28 @@ public final class SnapshotStore {
 
     /** All snapshot sequences of the run, ascending (complete or not). */
     public List<Long> sequences() throws IOException {
-        List<Long> out = new ArrayList<>();
         try {
-            FileSystem fs = runDir.getFileSystem();
-            if (!fs.exists(runDir)) {
-                return out;
-            }
-            FileStatus[] children = fs.listStatus(runDir);
-            if (children == null) {
-                return out;
-            }
-            for (FileStatus s : children) {
-                String name = s.getPath().getName();
-                if (s.isDir() && name.matches("\\d+")) {
-                    out.add(Long.parseLong(name));
-                }
-            }
+            return listSequences();
         } catch (IOException e) {
             throw StorageErrors.describe("cannot list snapshots under", runDir, e);
+        }
+    }
+
+    private List<Long> listSequences() throws IOException {
+        List<Long> out = new ArrayList<>();
+        FileSystem fs = runDir.getFileSystem();
+        if (!fs.exists(runDir)) {
+            return out;
+        }
+        FileStatus[] children = fs.listStatus(runDir);
+        if (children == null) {
+            return out;
+        }
+        for (FileStatus s : children) {
+            String name = s.getPath().getName();
+            if (s.isDir() && name.matches("\\d+")) {
+                out.add(Long.parseLong(name));
+            }
         }
         out.sort(Long::compare);
         return out;
@@ -178,20 +189,23 @@ public final class SnapshotStore {
 
     /** The sequence LATEST names, or null when there is none yet. */
     public Long latestSequence() throws IOException {
-        Path latest = new Path(runDir, LATEST);
-        String text;
         try {
-            if (!latest.getFileSystem().exists(latest)) {
-                return null;
-            }
-            text = new String(read(latest), StandardCharsets.UTF_8).trim();
+            return readLatest();
         } catch (IOException e) {
-            throw StorageErrors.describe("cannot read", latest, e);
+            throw StorageErrors.describe("cannot read", new Path(runDir, LATEST), e);
         }
+    }
+
+    private Long readLatest() throws IOException {
+        Path latest = new Path(runDir, LATEST);
+        if (!latest.getFileSystem().exists(latest)) {
+            return null;
+        }
+        String text = new String(read(latest), StandardCharsets.UTF_8).trim();
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
-            throw new IOException(latest + ": expected a snapshot sequence number, found '" + text + "'");
+            throw new IOException("expected a snapshot sequence number, found '" + text + "'");
         }
     }
 
