@@ -57,7 +57,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     manifest, users, items = load_snapshot(argv[1])
-    scores = items @ users[0]  # cosine scores of user 0 against every item (vectors are L2-normalised)
+    # Cosine scores of user 0 against every item (the vectors are L2-normalised), in float64.
+    scores = items.astype(np.float64) @ users[0].astype(np.float64)
     summary = {
         "folder": snapshot_folder(argv[1]),
         "sequence": manifest["sequence"],

@@ -152,7 +152,10 @@ public final class SnapshotStore {
         // Everything else goes, including folders of publications that were interrupted (no manifest).
         for (long s : sequences) {
             if (!keep.contains(s)) {
-                snapshotDir(s).getFileSystem().delete(snapshotDir(s), true);
+                // The manifest first: a deletion cut short leaves an incomplete snapshot, never a corrupt one.
+                FileSystem fs = snapshotDir(s).getFileSystem();
+                fs.delete(new Path(snapshotDir(s), MANIFEST), false);
+                fs.delete(snapshotDir(s), true);
                 LOG.info("Deleted snapshot {} (keeping the last {})", snapshotDir(s), keepLast);
             }
         }
