@@ -370,5 +370,7 @@ fi
 "$BIN/local-cluster" stop >/dev/null 2>&1
 if pgrep -f -- "-Dtwotower.server=flink-.*-$FLINK_REST_PORT" >/dev/null; then fail "cluster processes left after stop"; fi
 pass "cluster stopped, no process left"
+# keep the logs and results, drop the bulk (jar copy, checkpoints, savepoints, blobs: ~1 GB)
+rm -rf "$JAR" "$W"/*/checkpoints "$W/savepoints" "$TWOTOWER_WORK/flink/blobs" "$TWOTOWER_WORK/flink/checkpoints"
 log "done in $((SECONDS - T0))s"
 echo "cluster-e2e: $passed passed, 0 failed, $skipped skipped"
