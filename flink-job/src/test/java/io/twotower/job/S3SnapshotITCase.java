@@ -48,9 +48,6 @@ class S3SnapshotITCase {
         bucket = S3TestServer.createBucket("tt-snapshots");
         // The MiniCluster's tasks run in this JVM and use its file systems: configure them for the server.
         S3TestServer.useFromFlink();
-        // Hadoop's S3 classes reload every Hadoop configuration when first used, including the one that Parquet's
-        // static codec cache took from the prepare job's (then closed) class loader: use them before that job.
-        OutputLocationCheck.check("s3://" + bucket + "/warm-up");
         java.nio.file.Path log = SyntheticInteractions.writeCsv(shared.resolve("log.csv"), 160, 200, 8, 25, 7);
         data = shared.resolve("prepared");
         PrepareJobITCase.prepare(log.toString(), data.toString());
