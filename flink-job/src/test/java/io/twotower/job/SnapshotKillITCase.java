@@ -87,6 +87,8 @@ class SnapshotKillITCase {
         CliRunner cli = CliRunner.run(verify.toArray(new String[0]));
         assertThat(cli.exitCode).as(cli.out + cli.err).isZero();
         assertThat(cli.out).contains("OK " + store.snapshotDir(latest) + " LATEST");
+        // Tens of MB per run: do not let the server's data folder grow with every test run.
+        new Path(output).getFileSystem().delete(new Path(output), true);
     }
 
     static long lastPublicationNanos(JvmProcesses publisher) {
