@@ -4,10 +4,10 @@ import io.twotower.connectors.kafka.EventFormat;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
 import io.twotower.job.online.OnlineJob;
-import io.twotower.job.online.WindowReport;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.TimeUtils;
 
 import java.time.ZoneOffset;
@@ -26,7 +26,7 @@ final class OnlineCommand {
         cli.rejectUnknown(Set.of("bootstrap-servers", "topic", "output", "init-from", "group-id", "dead-letter-topic",
                 "until-latest", "window", "snapshot-every", "regression-tolerance", "keep-snapshots", "run-id",
                 "config", "user-field", "item-field", "time-field", "max-history", "checkpoint-interval",
-                "out-of-orderness", "kafka.*"), "online");
+                "out-of-orderness", "idle-timeout", "kafka.*"), "online");
         OnlineJob.Options o = new OnlineJob.Options();
         o.bootstrapServers = cli.required("bootstrap-servers");
         o.topic = cli.required("topic");
@@ -36,7 +36,8 @@ final class OnlineCommand {
         cli.withPrefix("kafka.").forEach(o.kafka::setProperty);
         o.format = new EventFormat(cli.get("user-field", "user_id"), cli.get("item-field", "item_id"),
                 cli.get("time-field", "timestamp"));
-        o.outOfOrderness = TimeUtils.parseDuration(cli.get("out-of-orderness", "5 s"));
+        o.spec.outOfOrdernessMillis = TimeUtils.parseDuration(cli.get("out-of-orderness", "5 s")).toMillis();
+        o.idleTimeout = TimeUtils.parseDuration(cli.get("idle-timeout", "1 min"));
         o.spec.config = TrainCommand.loadConfig(cli.get("config", null)).withOverrides(cli.sets());
         o.spec.outputDir = cli.required("output");
         o.spec.runId = cli.get("run-id", "online-" + ZonedDateTime.now(ZoneOffset.UTC)
@@ -55,18 +56,19 @@ final class OnlineCommand {
         int interval = cli.getInt("checkpoint-interval", 0);
         if (interval > 0) {
             flink.put("execution.checkpointing.interval", interval + " ms");
-            flink.putIfAbsent("execution.checkpointing.dir", new Path(o.spec.outputDir, "checkpoints").toUri().toString());
-        }
-        StreamExecutionEnvironment env = FlinkEnvironments.create(flink);
-        long windows = 0;
-        try (CloseableIterator<WindowReport> reports = OnlineJob.build(env, o).executeAndCollect("twotower online " + o.spec.runId)) {
-            while (reports.hasNext()) {
-                reports.next();
-                windows++;
+            if (!FlinkEnvironments.configuration(Map.of()).containsKey("execution.checkpointing.dir")) {
+                flink.putIfAbsent("execution.checkpointing.dir",
+                        TrainCommand.qualified(new Path(o.spec.outputDir, "checkpoints")));
             }
         }
-        System.out.printf(Locale.ROOT, "Online run %s ended after %d windows; totals in %s/online_results.json%n",
-                o.spec.runId, windows, o.spec.outputDir);
+        StreamExecutionEnvironment env = FlinkEnvironments.create(flink);
+        // A plain sink at parallelism 1 (it joins the trainer's slot group), so savepoints carry no client state.
+        OnlineJob.build(env, o).sinkTo(new DiscardingSink<>()).name("window reports").setParallelism(1);
+        env.execute("twotower online " + o.spec.runId);
+        if (env.getConfiguration().get(DeploymentOptions.ATTACHED)) {
+            System.out.printf(Locale.ROOT, "Online run %s ended; totals in %s/online_results.json%n", o.spec.runId,
+                    o.spec.outputDir);
+        }
         return 0;
     }
 }

@@ -2,13 +2,16 @@ package io.twotower.job;
 
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
-import io.twotower.job.train.EpochReport;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.job.train.TrainingJob;
 import io.twotower.model.TwoTowerConfig;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,26 +44,33 @@ final class TrainCommand {
         if (interval > 0) {
             flink.put("execution.checkpointing.interval", interval + " ms");
         }
-        if (flink.containsKey("execution.checkpointing.interval")
-                || FlinkEnvironments.configuration(Map.of()).containsKey("execution.checkpointing.interval")) {
+        Map<String, String> cluster = FlinkEnvironments.configuration(Map.of()).toMap();
+        if ((flink.containsKey("execution.checkpointing.interval")
+                || cluster.containsKey("execution.checkpointing.interval"))
+                && !cluster.containsKey("execution.checkpointing.dir")) {
             // The trainer's state (weights, moments) is far larger than the JobManager's in-memory limit.
-            flink.putIfAbsent("execution.checkpointing.dir", new Path(options.outputDir, "checkpoints").toUri().toString());
+            flink.putIfAbsent("execution.checkpointing.dir", qualified(new Path(options.outputDir, "checkpoints")));
         }
         StreamExecutionEnvironment env = FlinkEnvironments.create(flink);
-        try (CloseableIterator<EpochReport> reports =
-                TrainingJob.build(env, options).executeAndCollect("twotower train " + options.runId)) {
-            while (reports.hasNext()) {
-                EpochReport r = reports.next();
-                if (r.last) {
-                    System.out.printf(Locale.ROOT,
-                            "Trained %d epochs (%d examples, %d steps). Best Recall@%d=%.4f; final Recall@%d of the best"
-                                    + " model=%.4f. Results in %s%n",
-                            r.epoch, r.examples, r.steps, options.config.evalTopK(), r.recall,
-                            options.config.evalTopK(), r.finalRecall, options.outputDir);
-                }
-            }
+        // A plain sink, not executeAndCollect: a collect sink keeps client state in savepoints, so a job
+        // resumed with `flink run -s` could not be collected by a new client, and `flink run -d` would block.
+        TrainingJob.build(env, options).sinkTo(new DiscardingSink<>()).name("epoch reports").setParallelism(1);
+        env.execute("twotower train " + options.runId);
+        if (env.getConfiguration().get(DeploymentOptions.ATTACHED)) {
+            JsonNode r = new ObjectMapper().readTree(SnapshotStore.read(new Path(options.outputDir, "twotower_results.json")));
+            System.out.printf(Locale.ROOT,
+                    "Trained %d epochs (%d steps). Best Recall@%d=%.4f at epoch %d; final Recall@%d of the best model=%.4f."
+                            + " Results in %s%n",
+                    r.path("epochs_run").asInt(), r.path("optimizer_steps").asLong(), options.config.evalTopK(),
+                    r.path("best_recall").asDouble(), r.path("best_epoch").asInt(), options.config.evalTopK(),
+                    r.path("final_recall").asDouble(), options.outputDir);
         }
         return 0;
+    }
+
+    /** A path with its file system's scheme (file:// for a plain local path), as checkpoint storage needs. */
+    static String qualified(Path path) throws IOException {
+        return path.makeQualified(path.getFileSystem()).toUri().toString();
     }
 
     static TwoTowerConfig loadConfig(String location) throws IOException {

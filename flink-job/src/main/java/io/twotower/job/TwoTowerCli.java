@@ -54,6 +54,10 @@ public final class TwoTowerCli {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
+        } catch (java.io.IOException e) {
+            // Bad input or an unreachable location: the message names the file, row, column or URI.
+            System.err.println("error: " + e.getMessage());
+            return 1;
         }
     }
 

@@ -1,13 +1,13 @@
 package io.twotower.job.online;
 
 import io.twotower.connectors.kafka.DeadLetter;
+import io.twotower.connectors.kafka.DeadLetterSerializer;
 import io.twotower.connectors.kafka.EventFormat;
 import io.twotower.connectors.kafka.InteractionEvent;
 import io.twotower.connectors.kafka.KafkaRecord;
 import io.twotower.connectors.kafka.KafkaRecordDeserializer;
 import io.twotower.job.train.TrainingJob;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -40,7 +40,8 @@ public final class OnlineJob {
         public boolean untilLatest;
         public Properties kafka = new Properties();
         public EventFormat format = EventFormat.defaults();
-        public Duration outOfOrderness = Duration.ofSeconds(5);
+        /** A parser subtask without events this long stops holding back event time (e.g. an empty partition). */
+        public Duration idleTimeout = Duration.ofMinutes(1);
         public OnlineSpec spec = new OnlineSpec();
     }
 
@@ -65,15 +66,16 @@ public final class OnlineJob {
                         .setKafkaProducerConfig(o.kafka)
                         .setRecordSerializer(KafkaRecordSerializationSchema.<DeadLetter>builder()
                                 .setTopic(o.deadLetterTopic == null ? o.topic + ".dlq" : o.deadLetterTopic)
-                                .setValueSerializationSchema((SerializationSchema<DeadLetter>) EventFormat::encode)
+                                .setValueSerializationSchema(new DeadLetterSerializer())
                                 .build())
                         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                         .build())
                 .name("dead-letter topic");
         DataStream<OnlineExample> examples = events
-                .assignTimestampsAndWatermarks(WatermarkStrategy.<InteractionEvent>forBoundedOutOfOrderness(o.outOfOrderness)
+                .assignTimestampsAndWatermarks(WatermarkStrategy.<InteractionEvent>forBoundedOutOfOrderness(
+                                Duration.ofMillis(o.spec.outOfOrdernessMillis))
                         .withTimestampAssigner((e, previous) -> e.timestamp)
-                        .withIdleness(Duration.ofMinutes(1)))
+                        .withIdleness(o.idleTimeout))
                 .name("event time")
                 .keyBy(e -> e.user)
                 .process(new UserHistoryFunction(o.spec.maxHistory)).name("user history");

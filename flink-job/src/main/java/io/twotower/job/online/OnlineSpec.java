@@ -14,6 +14,8 @@ public final class OnlineSpec implements Serializable {
     /** A snapshot folder (or a run folder with LATEST) written by train or online; null for a cold start. */
     public String initFrom;
     public long windowMillis = 3_600_000L;
+    /** How far behind the newest event an event may arrive and still count in its own window. */
+    public long outOfOrdernessMillis = 5_000L;
     public int snapshotEveryWindows = 1;
     public double regressionTolerance = 0.02;
     public int keepSnapshots = 5;

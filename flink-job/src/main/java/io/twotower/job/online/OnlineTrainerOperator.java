@@ -115,6 +115,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         long newItems;
         long windows;
         double bestRecall = -1;
+        /** Event time the trainer has seen: the largest event timestamp minus the allowed out-of-orderness. */
+        long eventTime = Long.MIN_VALUE;
+        /** Windows ending at or before this are closed; later events for them count in the next open window. */
+        long closedUntil = Long.MIN_VALUE;
+        long late;
         long snapshotSequence;
         long latestSequence;
         List<Long> restoredAtEvents = new ArrayList<>();
@@ -161,6 +166,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             }
         }
         sampler = new UniformNegativeSampler(Math.max(1, items.size()));
+        LOG.info("Online trainer on {}: window {} ms, snapshot every {} windows, {} users and {} items known",
+                device, spec.windowMillis, spec.snapshotEveryWindows, users.size(), items.size());
         getMetricGroup().gauge("eventsTrained", () -> totals.trained);
         getMetricGroup().gauge("users", () -> users.size());
         getMetricGroup().gauge("items", () -> items.size());
@@ -192,7 +199,17 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void processElement1(StreamRecord<OnlineExample> element) throws Exception {
         OnlineExample e = element.getValue();
+        if (totals.events == 0) {
+            LOG.info("First event: user {} item {} at {}", e.user, e.item, Instant.ofEpochMilli(e.timestamp));
+        }
         totals.events++;
+        long eventTime = e.timestamp - spec.outOfOrdernessMillis;
+        if (eventTime > totals.eventTime) {
+            // Event time advances with the events the trainer sees (all of them, at parallelism 1), so an idle
+            // Kafka partition cannot stall the windows as it stalls Flink's watermarks.
+            totals.eventTime = eventTime;
+            closeWindowsUpTo(eventTime);
+        }
         WindowStats w = window(e.timestamp);
         int userBefore = users.size();
         int itemBefore = items.size();
@@ -232,6 +249,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     }
 
     private WindowStats window(long timestamp) {
+        if (timestamp < totals.closedUntil) {
+            totals.late++;
+            timestamp = totals.closedUntil;
+        }
         long start = timestamp - Math.floorMod(timestamp, spec.windowMillis);
         WindowStats w = open.get(start);
         if (w == null) {
@@ -314,7 +335,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             // Pending events may belong to a window that closes now.
             trainPending();
             while (!open.isEmpty() && open.firstKey() + spec.windowMillis <= watermark) {
-                closeWindow(open.pollFirstEntry().getValue());
+                WindowStats w = open.pollFirstEntry().getValue();
+                totals.closedUntil = Math.max(totals.closedUntil, w.start + spec.windowMillis);
+                closeWindow(w);
             }
         }
     }
@@ -384,10 +407,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         if (endedInputs != 3) {
             return;
         }
-        trainPending();
-        while (!open.isEmpty()) {
-            closeWindow(open.pollFirstEntry().getValue());
-        }
+        closeWindowsUpTo(Long.MAX_VALUE);
         ObjectNode results = JSON.createObjectNode();
         results.put("events_read", totals.events + totals.deadLettered);
         results.put("events", totals.events);
@@ -399,6 +419,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         results.put("users", users.size());
         results.put("items", items.size());
         results.put("windows", totals.windows);
+        results.put("late_events", totals.late);
         results.put("prequential_recall", totals.events == 0 ? 0 : (double) totals.hits / totals.events);
         results.put("best_window_recall", Math.max(0, totals.bestRecall));
         results.put("optimizer_steps", trainer == null ? 0 : trainer.steps());
@@ -470,6 +491,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             out.writeLong(totals.newItems);
             out.writeLong(totals.windows);
             out.writeDouble(totals.bestRecall);
+            out.writeLong(totals.eventTime);
+            out.writeLong(totals.closedUntil);
+            out.writeLong(totals.late);
             out.writeLong(totals.snapshotSequence);
             out.writeLong(totals.latestSequence);
             out.writeInt(totals.restoredAtEvents.size());
@@ -539,6 +563,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             totals.newItems = in.readLong();
             totals.windows = in.readLong();
             totals.bestRecall = in.readDouble();
+            totals.eventTime = in.readLong();
+            totals.closedUntil = in.readLong();
+            totals.late = in.readLong();
             totals.snapshotSequence = in.readLong();
             totals.latestSequence = in.readLong();
             int restores = in.readInt();

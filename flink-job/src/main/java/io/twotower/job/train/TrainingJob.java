@@ -35,6 +35,7 @@ public final class TrainingJob {
     /** Validates the data, then adds the whole job to {@code env}; returns the trainer's reports. */
     public static DataStream<EpochReport> build(StreamExecutionEnvironment env, Options options) throws IOException {
         PreparedData data = PreparedData.validate(options.dataDir);
+        OutputLocationCheck.check(options.outputDir);
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
                 data.numUsers, data.numItems, options.keepSnapshots);
         String listeningId = "twotower-epochs-" + options.runId;

@@ -1,0 +1,249 @@
+package io.twotower.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.twotower.connectors.kafka.EventFormat;
+import io.twotower.connectors.kafka.InteractionEvent;
+import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.job.online.OnlineJob;
+import io.twotower.job.online.WindowReport;
+import io.twotower.job.train.TrainingJob;
+import io.twotower.model.TwoTowerConfig;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The online job against the real Kafka broker, fed with a slice of the bundled MovieLens log. */
+class OnlineJobITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = MiniClusters.withTrainerSlot();
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final TwoTowerConfig SMALL = TwoTowerConfig.defaults().withValues(Map.of(
+            "d_model", 32, "batch_size", 128, "k_neg", 10, "lr", 0.005, "epochs", 1, "dropout", 0.1), "test");
+    static final List<String> MALFORMED = List.of(
+            "this is not json",
+            "{\"user_id\": \"1\", \"timestamp\": 1000}",
+            "{\"user_id\": \"1\", \"item_id\": \"5\", \"timestamp\": \"yesterday\"}");
+
+    /** MovieLens interactions in time order, as replay publishes them. */
+    static List<InteractionEvent> log;
+
+    @BeforeAll
+    static void readLog() throws Exception {
+        List<String> lines = Files.readAllLines(PrepareJobITCase.MOVIELENS);
+        log = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",");
+            log.add(new InteractionEvent(c[0], c[1], Long.parseLong(c[3]) * 1000));
+        }
+        log.sort((a, b) -> Long.compare(a.timestamp, b.timestamp));
+    }
+
+    static List<String> json(List<InteractionEvent> events) {
+        EventFormat format = EventFormat.defaults();
+        return events.stream().map(e -> new String(format.encode(e), StandardCharsets.UTF_8)).collect(Collectors.toList());
+    }
+
+    static OnlineJob.Options options(String topic, Path out, String runId) {
+        OnlineJob.Options o = new OnlineJob.Options();
+        o.bootstrapServers = KafkaTestSupport.bootstrap();
+        o.topic = topic;
+        o.groupId = "it-" + runId;
+        o.untilLatest = true;
+        o.spec.config = SMALL;
+        o.spec.outputDir = out.toString();
+        o.spec.runId = runId;
+        o.spec.windowMillis = Duration.ofDays(365).toMillis();
+        o.spec.keepSnapshots = 100;
+        o.idleTimeout = Duration.ofSeconds(2);
+        return o;
+    }
+
+    static JsonNode runBounded(OnlineJob.Options o) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        try (CloseableIterator<WindowReport> it = OnlineJob.build(env, o).executeAndCollect("online")) {
+            it.forEachRemaining(r -> { });
+        }
+        return JSON.readTree(Files.readAllBytes(Path.of(o.spec.outputDir, "online_results.json")));
+    }
+
+    @Test
+    void trainsEveryGoodEventOnceAndDeadLettersTheRest(@TempDir Path out) throws Exception {
+        String topic = KafkaTestSupport.newTopic("events");
+        List<InteractionEvent> slice = log.subList(0, 3000);
+        List<String> records = new ArrayList<>(json(slice.subList(0, 1500)));
+        records.addAll(MALFORMED);
+        records.addAll(json(slice.subList(1500, 3000)));
+        KafkaTestSupport.send(topic, records);
+
+        JsonNode results = runBounded(options(topic, out, "it-online"));
+        assertThat(results.get("events").asLong()).isEqualTo(3000);
+        assertThat(results.get("dead_lettered").asLong()).isEqualTo(3);
+        assertThat(results.get("events_read").asLong()).isEqualTo(3003);
+        // Every good event is trained exactly once, unless no negative existed yet (first events of a cold start).
+        assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
+        assertThat(results.get("skipped_no_negatives").asLong()).isLessThan(5);
+        Set<String> users = slice.stream().map(e -> e.user).collect(Collectors.toSet());
+        Set<String> items = slice.stream().map(e -> e.item).collect(Collectors.toSet());
+        assertThat(results.get("new_users").asLong()).isEqualTo(users.size());
+        assertThat(results.get("new_items").asLong()).isEqualTo(items.size());
+
+        List<String> dead = KafkaTestSupport.readAll(topic + ".dlq", 3);
+        assertThat(dead).hasSize(3);
+        assertThat(dead).anySatisfy(d -> assertThat(d).contains("not JSON").contains("this is not json"));
+        assertThat(dead).anySatisfy(d -> assertThat(d).contains("'item_id' is missing"));
+        assertThat(dead).anySatisfy(d -> assertThat(d).contains("'timestamp' must be"));
+
+        List<String> windows = Files.readAllLines(out.resolve("windows.jsonl"));
+        assertThat(windows).hasSize(results.get("windows").asInt()).isNotEmpty();
+        long windowEvents = 0;
+        for (String line : windows) {
+            JsonNode w = JSON.readTree(line);
+            assertThat(w.get("recall").asDouble()).isBetween(0.0, 1.0);
+            windowEvents += w.get("events").asLong();
+        }
+        assertThat(windowEvents).isEqualTo(3000);
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-online");
+        assertThat(store.sequences()).hasSize(windows.size());
+        for (long s : store.sequences()) {
+            assertThat(store.verify(s)).isEmpty();
+        }
+        assertThat(store.latestSequence()).isNotNull();
+        // The last snapshot covers the whole vocabulary seen.
+        JsonNode manifest = store.manifest(store.sequences().get(store.sequences().size() - 1));
+        assertThat(manifest.get("num_users").asInt()).isEqualTo(users.size());
+        assertThat(manifest.get("num_items").asInt()).isEqualTo(items.size());
+    }
+
+    @Test
+    void warmStartsFromATrainSnapshotAndGrowsTheVocabularyByTheNewIds(@TempDir Path dir) throws Exception {
+        // Batch model on the first 3000 interactions.
+        Path csv = dir.resolve("history.csv");
+        List<String> lines = new ArrayList<>();
+        lines.add("userId,movieId,rating,timestamp");
+        for (InteractionEvent e : log.subList(0, 3000)) {
+            lines.add(e.user + "," + e.item + ",4.0," + e.timestamp / 1000);
+        }
+        Files.write(csv, lines);
+        Path prepared = dir.resolve("prepared");
+        PrepareJobITCase.prepare(csv.toString(), prepared.toString());
+        TrainingJob.Options train = new TrainingJob.Options();
+        train.dataDir = prepared.toString();
+        train.outputDir = dir.resolve("train").toString();
+        train.config = SMALL;
+        train.runId = "batch";
+        StreamExecutionEnvironment trainEnv = StreamExecutionEnvironment.getExecutionEnvironment();
+        trainEnv.setParallelism(2);
+        TrainingJobITCase.run(trainEnv, train);
+
+        // Online on the next 1500 interactions, starting from the batch model.
+        String topic = KafkaTestSupport.newTopic("warm");
+        List<InteractionEvent> next = log.subList(3000, 4500);
+        KafkaTestSupport.send(topic, json(next));
+        OnlineJob.Options o = options(topic, dir.resolve("online"), "it-warm");
+        o.spec.initFrom = dir.resolve("train").resolve("snapshots").resolve("batch").toString();
+        JsonNode results = runBounded(o);
+
+        Set<String> knownUsers = log.subList(0, 3000).stream().map(e -> e.user).collect(Collectors.toSet());
+        Set<String> knownItems = log.subList(0, 3000).stream().map(e -> e.item).collect(Collectors.toSet());
+        Set<String> newUsers = new HashSet<>();
+        Set<String> newItems = new HashSet<>();
+        for (InteractionEvent e : next) {
+            if (!knownUsers.contains(e.user)) {
+                newUsers.add(e.user);
+            }
+            if (!knownItems.contains(e.item)) {
+                newItems.add(e.item);
+            }
+        }
+        assertThat(results.get("new_users").asLong()).isEqualTo(newUsers.size());
+        assertThat(results.get("new_items").asLong()).isEqualTo(newItems.size());
+        assertThat(results.get("users").asLong()).isEqualTo(knownUsers.size() + newUsers.size());
+        assertThat(results.get("items").asLong()).isEqualTo(knownItems.size() + newItems.size());
+        assertThat(results.get("trained").asLong()).isEqualTo(1500);
+    }
+
+    @Test
+    void stopWithSavepointAndResumeKeepsTheTotalsExact(@TempDir Path dir) throws Exception {
+        String topic = KafkaTestSupport.newTopic("savepoint");
+        KafkaTestSupport.send(topic, json(log.subList(0, 2000)));
+        Path out = dir.resolve("out");
+
+        // Run unbounded until the first window has closed, then stop with a savepoint.
+        OnlineJob.Options first = options(topic, out, "it-savepoint");
+        first.untilLatest = false;
+        first.spec.windowMillis = Duration.ofDays(30).toMillis();
+        Configuration conf = new Configuration();
+        conf.setString("execution.checkpointing.interval", "500 ms");
+        conf.setString("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        // Downstream of the trainer is its slot-sharing group: keep the sink at parallelism 1 too.
+        OnlineJob.build(env, first).sinkTo(new DiscardingSink<>()).setParallelism(1);
+        JobClient job = env.executeAsync("online until savepoint");
+        Path windowsFile = out.resolve("windows.jsonl");
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (!Files.exists(windowsFile) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(1000);
+        }
+        assertThat(windowsFile).exists();
+        String savepoint = job.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get();
+
+        // More events arrive while the job is down. The resumed job reads from the savepoint's offsets; once its
+        // checkpoints have committed every offset, a draining stop ends its input and it writes the totals.
+        KafkaTestSupport.send(topic, json(log.subList(2000, 3000)));
+        OnlineJob.Options second = options(topic, out, "it-savepoint");
+        second.untilLatest = false;
+        second.spec.windowMillis = first.spec.windowMillis;
+        Configuration resume = new Configuration();
+        resume.setString("execution.state-recovery.path", savepoint);
+        resume.setString("execution.checkpointing.interval", "500 ms");
+        resume.setString("execution.checkpointing.dir", dir.resolve("checkpoints2").toUri().toString());
+        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(resume);
+        env2.setParallelism(2);
+        OnlineJob.build(env2, second).sinkTo(new DiscardingSink<>()).setParallelism(1);
+        JobClient resumed = env2.executeAsync("online resumed");
+        deadline = System.currentTimeMillis() + 180_000;
+        while (KafkaTestSupport.committed(second.groupId, topic) < 3000 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+        }
+        assertThat(KafkaTestSupport.committed(second.groupId, topic)).isEqualTo(3000);
+        resumed.stopWithSavepoint(true, dir.resolve("savepoints2").toUri().toString(), SavepointFormatType.CANONICAL).get();
+        resumed.getJobExecutionResult().get();
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("online_results.json")));
+        assertThat(results.get("restored_at_events")).hasSize(1);
+        assertThat(results.get("dead_lettered").asLong()).isZero();
+        assertThat(results.get("restored_at_events").get(0).asLong()).isPositive();
+        assertThat(results.get("events").asLong()).isEqualTo(3000);
+        assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
+        long windowEvents = 0;
+        for (String line : Files.readAllLines(out.resolve("windows.jsonl"))) {
+            windowEvents += JSON.readTree(line).get("events").asLong();
+        }
+        assertThat(windowEvents).isEqualTo(3000);
+    }
+}
