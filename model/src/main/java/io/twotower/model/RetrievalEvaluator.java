@@ -19,35 +19,23 @@ public final class RetrievalEvaluator {
 
     /** Every item's vector (eval mode, no dropout), computed {@code blockSize} items at a time. */
     public NDArray allItemVectors(TwoTowerModel model, NDManager manager) {
-        JniUtils.setGradMode(false);
-        int n = model.numItems();
-        NDArray all = null;
-        for (int start = 0; start < n; start += blockSize) {
-            int end = Math.min(n, start + blockSize);
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray ids = scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64);
-                NDArray block = model.itemVectors(ids, false);
-                NDArray joined = all == null ? block : all.concat(block, 0);
-                joined.attach(manager);
-                if (all != null) {
-                    all.close();
-                }
-                all = joined;
-            }
-        }
-        return all;
+        return allVectors(model.itemTower(), manager);
     }
 
     /** Every user's vector (eval mode), in blocks. */
     public NDArray allUserVectors(TwoTowerModel model, NDManager manager) {
+        return allVectors(model.userTower(), manager);
+    }
+
+    private NDArray allVectors(Tower tower, NDManager manager) {
         JniUtils.setGradMode(false);
-        int n = model.numUsers();
+        int n = tower.rows();
         NDArray all = null;
         for (int start = 0; start < n; start += blockSize) {
             int end = Math.min(n, start + blockSize);
             try (NDManager scope = manager.newSubManager()) {
                 NDArray ids = scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64);
-                NDArray block = model.userVectors(ids, false);
+                NDArray block = tower.forward(ids, false);
                 NDArray joined = all == null ? block : all.concat(block, 0);
                 joined.attach(manager);
                 if (all != null) {

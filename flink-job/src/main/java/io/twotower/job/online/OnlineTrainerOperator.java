@@ -383,18 +383,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 DatasetLayout.USER_IDX_COLUMN, users.ids()));
         files.put(DatasetLayout.ITEM_MAP, SnapshotFiles.idMap(DatasetLayout.ITEM_ID_COLUMN,
                 DatasetLayout.ITEM_IDX_COLUMN, items.ids()));
-        ObjectNode fields = JSON.createObjectNode();
-        fields.put("created_at", Instant.now().toString());
-        fields.put("source", "online");
-        fields.put("step", trainer.steps());
+        ObjectNode fields = EmbeddingExport.manifestFields(model, spec.config, "online", trainer.steps());
         fields.put("window", Instant.ofEpochMilli(r.windowStart).toString());
         fields.put("events_trained", totals.trained);
         fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), r.recall).put("train_loss", r.loss);
-        fields.put("num_users", model.numUsers());
-        fields.put("num_items", model.numItems());
-        fields.put("dimension", model.dModel());
-        fields.put("dtype", "float32");
-        fields.putPOJO("config", spec.config.asMap());
         snapshots.publish(totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
         if (makeLatest) {
             totals.latestSequence = totals.snapshotSequence;

@@ -4,9 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.twotower.connectors.snapshot.NpyFormat;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twotower.model.RetrievalEvaluator;
+import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,6 +21,20 @@ public final class EmbeddingExport {
     public static final String MODEL_PARAMETERS = "model_parameters.ndlist";
 
     private EmbeddingExport() {}
+
+    /** The manifest fields every snapshot of a model has; callers add epoch or window and metrics. */
+    public static ObjectNode manifestFields(TwoTowerModel model, TwoTowerConfig config, String source, long step) {
+        ObjectNode fields = JsonNodeFactory.instance.objectNode();
+        fields.put("created_at", Instant.now().toString());
+        fields.put("source", source);
+        fields.put("step", step);
+        fields.put("num_users", model.numUsers());
+        fields.put("num_items", model.numItems());
+        fields.put("dimension", model.dModel());
+        fields.put("dtype", "float32");
+        fields.putPOJO("config", config.asMap());
+        return fields;
+    }
 
     public static Map<String, byte[]> files(TwoTowerModel model, RetrievalEvaluator evaluator) {
         Map<String, byte[]> files = new LinkedHashMap<>();
