@@ -93,6 +93,17 @@ class TrainingJobITCase {
             assertThat(n.asLong()).isEqualTo(rows);
         }
         assertThat(reports.get(reports.size() - 1).last).isTrue();
+        JsonNode epochMetrics = results.get("training").get("metrics");
+        assertThat(epochMetrics).hasSize(6);
+        for (JsonNode m : epochMetrics) {
+            for (String way : List.of("all_items", "exclude_history")) {
+                for (String metric : List.of("Recall@10", "Recall@50", "Recall@100", "NDCG@10", "MRR", "Coverage@10")) {
+                    assertThat(m.get(way).get(metric).asDouble()).as("%s %s", way, metric).isBetween(0.0, 1.0);
+                }
+                assertThat(m.get(way).get("Recall@100").asDouble()).isGreaterThanOrEqualTo(m.get(way).get("Recall@10").asDouble());
+            }
+        }
+        assertThat(results.get("final_metrics").get("all_items").get("Recall@10").asDouble()).isEqualTo(best);
         assertThat(Files.readString(out.resolve("training_curves.svg"))).startsWith("<svg").contains("polyline");
 
         SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");

@@ -52,6 +52,15 @@ public final class RetrievalEvaluator {
      * {@code excluded} non-null, row r's items excluded[r] cannot be ranked (seen-item filtering).
      */
     public int[] ranks(TwoTowerModel model, int[] users, int[] positives, int[][] excluded) {
+        return ranks(model, users, positives, excluded, 0, null);
+    }
+
+    /**
+     * As {@link #ranks(TwoTowerModel, int[], int[], int[][])}, and with {@code topK > 0} also marks in
+     * {@code recommended} every item that appears in some row's top K (for catalog coverage).
+     */
+    public int[] ranks(TwoTowerModel model, int[] users, int[] positives, int[][] excluded, int topK,
+            boolean[] recommended) {
         JniUtils.setGradMode(false);
         int rows = users.length;
         int[] ranks = new int[rows];
@@ -75,6 +84,13 @@ public final class RetrievalEvaluator {
                     int[] blockRanks = scores.gt(posScores).sum(new int[] {1}).toType(
                             ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
                     System.arraycopy(blockRanks, 0, ranks, start, blockRanks.length);
+                    if (topK > 0 && recommended != null) {
+                        int k = (int) Math.min(topK, scores.getShape().get(1));
+                        for (long item : scores.topK(k, 1, true, false).get(1).toType(
+                                ai.djl.ndarray.types.DataType.INT64, false).toLongArray()) {
+                            recommended[(int) item] = true;
+                        }
+                    }
                 }
             }
         }

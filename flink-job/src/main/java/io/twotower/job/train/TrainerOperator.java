@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.SequenceFiles;
@@ -11,6 +12,7 @@ import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.connectors.source.EpochDecisionEvent;
 import io.twotower.model.RetrievalEvaluator;
+import io.twotower.model.RetrievalMetrics;
 import io.twotower.model.TrainerStateCodec;
 import io.twotower.model.TrainingBatch;
 import io.twotower.model.TrainingProgress;
@@ -65,6 +67,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient TrainingProgress progress;
     private transient TrainingBatch batch;
     private transient Sequences validation;
+    /** Each validation row's history: the items seen-item filtering removes from its ranking. */
+    private transient int[][] validationHistories;
+    /** Per evaluated epoch, the full metrics both ways as a JSON object (kept for the results file). */
+    private transient List<String> epochMetrics;
     private transient RetrievalEvaluator evaluator;
     private transient SnapshotStore snapshots;
 
@@ -114,6 +120,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         root = NDManager.newBaseManager(device);
         DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
         validation = SequenceFiles.read(layout.validation(), spec.numUsers, spec.numItems);
+        validationHistories = new int[validation.size()][];
+        for (int r = 0; r < validation.size(); r++) {
+            validationHistories[r] = validation.history(r);
+        }
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         batch = new TrainingBatch(config.batchSize(), config.kNeg());
@@ -134,6 +144,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             examplesPerEpoch = new ArrayList<>();
             examplesPerSecond = new ArrayList<>();
             restoredAtSteps = new ArrayList<>();
+            epochMetrics = new ArrayList<>();
             lastDecisionEpoch = -1;
         }
         registerMetrics();
@@ -207,14 +218,18 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         int epoch = currentEpoch + 1;
         double avgLoss = batchesThisEpoch == 0 ? Double.NaN : lossSumThisEpoch / batchesThisEpoch;
         double speed = trainSecondsThisEpoch > 0 ? examplesThisEpoch / trainSecondsThisEpoch : 0;
-        int[] ranks = evaluator.ranks(trainer.model(), validation.users(), validation.positives(), null);
-        double recall = RetrievalEvaluator.recallAt(ranks, spec.config.evalTopK());
+        ObjectNode metrics = evaluate(trainer.model());
+        metrics.put("epoch", epoch);
+        epochMetrics.add(metrics.toString());
+        // Early stopping and the scheduler follow the notebook's metric: Recall@K over all items.
+        double recall = metrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
+        double seenExcluded = metrics.get("exclude_history").get("Recall@" + spec.config.evalTopK()).asDouble();
         double lr = trainer.optimizer().learningRate();
         TrainingProgress.EpochDecision decision = progress.endEpoch(avgLoss, recall, lr, spec.config.epochs());
         trainer.optimizer().setLearningRate(decision.learningRate);
-        LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f, lr=%.3g, examples/s=%.0f, examples=%d, steps=%d%s",
-                epoch, avgLoss, spec.config.evalTopK(), recall, lr, speed, examplesThisEpoch, trainer.steps(),
-                decision.newBest ? " (best)" : ""));
+        LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f (seen items excluded: %.4f), lr=%.3g, examples/s=%.0f,"
+                        + " examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(), recall, seenExcluded, lr,
+                speed, examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
         examplesPerEpoch.add(examplesThisEpoch);
         examplesPerSecond.add(speed);
         if (decision.newBest) {
@@ -251,6 +266,17 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         sendDecision(lastDecisionEpoch, lastDecisionContinue);
     }
 
+    /** Full-catalog metrics of {@code model} on the validation rows, over all items and with seen items excluded. */
+    private ObjectNode evaluate(TwoTowerModel model) {
+        int k = spec.config.evalTopK();
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, validation.users(), validation.positives(),
+                null, k));
+        out.putPOJO("exclude_history", RetrievalMetrics.evaluate(evaluator, model, validation.users(),
+                validation.positives(), validationHistories, k));
+        return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
+    }
+
     private void sendDecision(int epoch, boolean continueTraining) {
         coordinator.sendEventToCoordinator(new EpochDecisionOperatorEvent(new EpochDecisionEvent(epoch, continueTraining)));
     }
@@ -269,16 +295,17 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
 
     private void writeResults() throws IOException {
         double finalRecall = Double.NaN;
+        ObjectNode finalMetrics = null;
         if (bestParameters != null) {
             // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's.
             try (NDManager scope = root.newSubManager()) {
                 TwoTowerModel best = TwoTowerModel.of(scope, spec.config, NDList.decode(scope, bestParameters));
-                int[] ranks = evaluator.ranks(best, validation.users(), validation.positives(), null);
-                finalRecall = RetrievalEvaluator.recallAt(ranks, spec.config.evalTopK());
+                finalMetrics = evaluate(best);
+                finalRecall = finalMetrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
             }
         }
-        TrainingResults.write(spec, progress, finalRecall, examplesPerEpoch, examplesPerSecond, trainer.steps(),
-                restoredAtSteps, snapshots, snapshotSequence);
+        TrainingResults.write(spec, progress, finalRecall, finalMetrics, epochMetrics, examplesPerEpoch,
+                examplesPerSecond, trainer.steps(), restoredAtSteps, snapshots, snapshotSequence);
         LOG.info("Best validation Recall@{}: {} (epoch {}); final Recall@{} of the restored best model: {}",
                 spec.config.evalTopK(), progress.bestRecall(), progress.bestEpoch(), spec.config.evalTopK(), finalRecall);
         EpochReport report = new EpochReport();
@@ -328,6 +355,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             for (long step : restoredAtSteps) {
                 out.writeLong(step);
             }
+            out.writeInt(epochMetrics.size());
+            for (String m : epochMetrics) {
+                writeBytes(out, m.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
             writeBytes(out, bestParameters);
             out.writeInt(batch.size());
             int k = batch.kNeg();
@@ -373,6 +404,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             restoredAtSteps = new ArrayList<>();
             for (int i = 0; i < restores; i++) {
                 restoredAtSteps.add(in.readLong());
+            }
+            int evaluated = in.readInt();
+            epochMetrics = new ArrayList<>();
+            for (int i = 0; i < evaluated; i++) {
+                epochMetrics.add(new String(readBytes(in), java.nio.charset.StandardCharsets.UTF_8));
             }
             bestParameters = readBytes(in);
             int pending = in.readInt();

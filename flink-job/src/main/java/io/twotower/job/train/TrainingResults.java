@@ -30,7 +30,8 @@ final class TrainingResults {
 
     private TrainingResults() {}
 
-    static void write(TrainingSpec spec, TrainingProgress progress, double finalRecall, List<Long> examplesPerEpoch,
+    static void write(TrainingSpec spec, TrainingProgress progress, double finalRecall, ObjectNode finalMetrics,
+            List<String> epochMetrics, List<Long> examplesPerEpoch,
             List<Double> examplesPerSecond, long steps, List<Long> restoredAtSteps, SnapshotStore snapshots,
             long bestSequence) throws IOException {
         String recallKey = "Recall@" + spec.config.evalTopK();
@@ -46,9 +47,17 @@ final class TrainingResults {
         examplesPerEpoch.forEach(examples::add);
         ArrayNode speeds = training.putArray("examples_per_second");
         examplesPerSecond.forEach(speeds::add);
+        ArrayNode metrics = training.putArray("metrics");
+        for (String m : epochMetrics) {
+            metrics.add(JSON.readTree(m));
+        }
         results.put("best_recall", progress.bestRecall());
         results.put("best_epoch", progress.bestEpoch());
         results.put("final_recall", finalRecall);
+        if (finalMetrics != null) {
+            // The best model over all items, and with each user's seen items excluded from the ranking.
+            results.set("final_metrics", finalMetrics);
+        }
         Double best = baselines.values().stream().max(Double::compare).orElse(null);
         if (best == null) {
             results.putNull("baseline_best_recall");
