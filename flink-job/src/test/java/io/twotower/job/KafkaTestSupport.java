@@ -45,8 +45,11 @@ final class KafkaTestSupport {
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
-            for (String v : values) {
-                futures.add(producer.send(new ProducerRecord<>(topic, v.getBytes(StandardCharsets.UTF_8))));
+            int partitions = producer.partitionsFor(topic).size();
+            for (int i = 0; i < values.size(); i++) {
+                // Round-robin, so that every partition has data and event time advances in all of them.
+                futures.add(producer.send(new ProducerRecord<>(topic, i % partitions, null,
+                        values.get(i).getBytes(StandardCharsets.UTF_8))));
             }
             for (java.util.concurrent.Future<?> f : futures) {
                 f.get();

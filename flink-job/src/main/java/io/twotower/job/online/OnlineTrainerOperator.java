@@ -115,8 +115,6 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         long newItems;
         long windows;
         double bestRecall = -1;
-        /** Event time the trainer has seen: the largest event timestamp minus the allowed out-of-orderness. */
-        long eventTime = Long.MIN_VALUE;
         /** Windows ending at or before this are closed; later events for them count in the next open window. */
         long closedUntil = Long.MIN_VALUE;
         long late;
@@ -203,14 +201,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             LOG.info("First event: user {} item {} at {}", e.user, e.item, Instant.ofEpochMilli(e.timestamp));
         }
         totals.events++;
-        long eventTime = e.timestamp - spec.outOfOrdernessMillis;
-        if (eventTime > totals.eventTime) {
-            // Event time advances with the events the trainer sees (all of them, at parallelism 1), so an idle
-            // Kafka partition cannot stall the windows as it stalls Flink's watermarks.
-            totals.eventTime = eventTime;
-            closeWindowsUpTo(eventTime);
+        long timestamp = e.timestamp;
+        if (timestamp < totals.closedUntil) {
+            // Behind the watermark: its window is closed, so it counts in the first open one.
+            totals.late++;
+            timestamp = totals.closedUntil;
         }
-        WindowStats w = window(e.timestamp);
+        WindowStats w = window(timestamp);
         int userBefore = users.size();
         int itemBefore = items.size();
         Pending p = new Pending();
@@ -233,7 +230,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             }
         }
         p.history = n == history.length ? history : java.util.Arrays.copyOf(history, n);
-        p.timestamp = e.timestamp;
+        p.timestamp = timestamp;
         p.arrivalMs = System.currentTimeMillis();
         w.firstArrivalMs = Math.min(w.firstArrivalMs, p.arrivalMs);
         w.lastArrivalMs = Math.max(w.lastArrivalMs, p.arrivalMs);
@@ -249,10 +246,6 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     }
 
     private WindowStats window(long timestamp) {
-        if (timestamp < totals.closedUntil) {
-            totals.late++;
-            timestamp = totals.closedUntil;
-        }
         long start = timestamp - Math.floorMod(timestamp, spec.windowMillis);
         WindowStats w = open.get(start);
         if (w == null) {
@@ -318,8 +311,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     }
 
     /**
-     * Event time comes from input 1 only: dead letters have no event time, so input 2's watermark is
-     * ignored instead of holding back the combined one.
+     * Windows close on Flink's watermark of input 1 (the minimum over all Kafka partitions, so a partition
+     * that is read ahead cannot close a window early). Dead letters have no event time: input 2's watermark
+     * is ignored instead of holding back the combined one.
      */
     @Override
     public void processWatermark1(Watermark mark) throws Exception {
@@ -483,7 +477,6 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             out.writeLong(totals.newItems);
             out.writeLong(totals.windows);
             out.writeDouble(totals.bestRecall);
-            out.writeLong(totals.eventTime);
             out.writeLong(totals.closedUntil);
             out.writeLong(totals.late);
             out.writeLong(totals.snapshotSequence);
@@ -555,7 +548,6 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             totals.newItems = in.readLong();
             totals.windows = in.readLong();
             totals.bestRecall = in.readDouble();
-            totals.eventTime = in.readLong();
             totals.closedUntil = in.readLong();
             totals.late = in.readLong();
             totals.snapshotSequence = in.readLong();
