@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Training-step throughput against catalog size and batch size, and against this machine's arithmetic
+# ceiling (issue 7). One command, one report:
+#
+#   bench/run-scaling.sh [--out DIR] [--jar JAR] [--xmx 2g] [--policies default,passive] [--quick]
+#
+# Runs model/src/test/java/io/twotower/model/bench/ScalingBench.java (compiled here with javac against
+# the job jar, i.e. the model classes and DJL/libtorch the job runs) in one JVM per point, under
+# /usr/bin/time -v for the peak resident memory:
+#   * matmul: DJL matMul [9000 x 256] x [256 x 256] in a loop -> GFLOP/s (median of 40); the ceiling
+#     uses the best median over the policies;
+#   * catalog: 1k, 10k, 100k, 1M items (610 users, d_model 256, batch 512, k_neg 50);
+#   * batch: 256, 512, 1024, 2048, 4096 (10k items);
+#   * each point with libtorch's OpenMP threads spinning when idle (the default) and with
+#     OMP_WAIT_POLICY=PASSIVE (sleeping), as --policies says;
+#   * a memory check: 1M items with -Xmx1g (the initialiser holds one table as a Java float[] of 1 GB);
+#   * StepBreakdown: where a MovieLens-sized step's time goes (gather/scoring variants, AdamW), per policy.
+# Examples/s = accum_steps x batch / median optimizer cycle (accum_steps micro-batches, the last with
+# AdamW), warm-up cycles excluded. bench/summarize_scaling.py prints the tables (DIR/summary.md).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT=""
+JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
+XMX=2g
+POLICIES="default,passive"
+QUICK=0
+PY=/usr/bin/python3
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --out) OUT="$2"; shift 2 ;;
+    --jar) JAR="$2"; shift 2 ;;
+    --xmx) XMX="$2"; shift 2 ;;
+    --policies) POLICIES="$2"; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "unknown argument $1" >&2; usage 2 ;;
+  esac
+done
+
+STAMP="$(date +%Y%m%d-%H%M%S)"
+OUT="${OUT:-$ROOT/work/bench/scaling-$STAMP}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+echo "scaling output: $OUT"
+
+if [[ ! -f "$JAR" ]]; then
+  SRC="$ROOT/flink-job/target/twotower-job.jar"
+  if [[ -f "$SRC" ]] && unzip -l "$SRC" >/dev/null 2>&1; then
+    cp "$SRC" "$JAR.tmp.$$" && unzip -l "$JAR.tmp.$$" >/dev/null && mv "$JAR.tmp.$$" "$JAR"
+    echo "copied $SRC to $JAR"
+  else
+    echo "no complete job jar: $JAR missing and $SRC absent or unreadable" >&2
+    exit 1
+  fi
+fi
+unzip -l "$JAR" >/dev/null || { echo "$JAR is not a readable jar" >&2; exit 1; }
+
+mkdir -p "$OUT/classes"
+javac -nowarn -d "$OUT/classes" -cp "$JAR" \
+  "$ROOT/model/src/test/java/io/twotower/model/bench/ScalingBench.java" \
+  "$ROOT/model/src/test/java/io/twotower/model/bench/StepBreakdown.java"
+CP="$OUT/classes:$JAR"
+
+( while :; do echo "$(date +%s.%N) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$OUT/loadavg.log" &
+SAMPLER=$!
+trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
+
+{
+  echo "date=$(date -Is)"
+  echo "cpus=$(nproc)"
+  echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "mem_total_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)"
+  echo "java=$(java -version 2>&1 | head -n 1)"
+  echo "jar=$JAR"
+  echo "jar_mtime=$(date -r "$JAR" -Is)"
+  echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "xmx=$XMX"
+  echo "policies=$POLICIES"
+  echo "command=bench/run-scaling.sh$( ((QUICK)) && echo ' --quick' || true)"
+} >"$OUT/env.txt"
+
+# bench NAME POLICY XMX ARGS...: one JVM, output to NAME.log, /usr/bin/time to NAME.time
+bench() {
+  local name="$1" policy="$2" xmx="$3"; shift 3
+  local envs=()
+  [[ "$policy" == passive ]] && envs=(OMP_WAIT_POLICY=PASSIVE)
+  echo "== $name ($policy, -Xmx$xmx, load $(cut -d' ' -f1-3 /proc/loadavg))"
+  local rc=0
+  env "${envs[@]}" /usr/bin/time -v -o "$OUT/$name.time" java "-Xmx$xmx" -cp "$CP" "$@" >"$OUT/$name.log" 2>&1 || rc=$?
+  grep -E '^(matmul|step) ' "$OUT/$name.log" | sed 's/^/   /' || true
+  if ((rc != 0)); then
+    echo "   rc $rc: $(grep -m1 -E 'Error|Exception' "$OUT/$name.log" || tail -n 1 "$OUT/$name.log")"
+  fi
+  echo "rc=$rc" >"$OUT/$name.rc"
+  return 0
+}
+
+IFS=, read -r -a POLS <<<"$POLICIES"
+REPS=40; ((QUICK)) && REPS=15
+for p in "${POLS[@]}"; do
+  bench "matmul-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench matmul --reps "$REPS" --json "$OUT/matmul-$p.json"
+done
+GFLOPS="$($PY - "$OUT" "${POLS[@]}" <<'EOF'
+import json, os, sys
+out, pols = sys.argv[1], sys.argv[2:]
+vals = [json.load(open(os.path.join(out, f'matmul-{p}.json')))['gflops_median']
+        for p in pols if os.path.exists(os.path.join(out, f'matmul-{p}.json'))]
+print(f'{max(vals):.3f}' if vals else '0')
+EOF
+)"
+echo "ceiling rate: $GFLOPS GFLOP/s"
+echo "gflops=$GFLOPS" >>"$OUT/env.txt"
+
+CATALOGS=(1000 10000 100000 1000000)
+BATCHES=(256 512 1024 2048 4096)
+((QUICK)) && { CATALOGS=(1000 10000); BATCHES=(256 512); }
+for p in "${POLS[@]}"; do
+  for items in "${CATALOGS[@]}"; do
+    if ((items >= 1000000)); then cyc=(--warmup 1 --cycles 4); else cyc=(--warmup 2 --cycles 8); fi
+    ((QUICK)) && cyc=(--warmup 1 --cycles 3)
+    bench "catalog-$items-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench step --items "$items" --batch 512 \
+      "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/catalog-$items-$p.json"
+  done
+  for b in "${BATCHES[@]}"; do
+    [[ $b == 512 ]] && continue   # the 10k catalog point above
+    cyc=(--warmup 2 --cycles 6); ((QUICK)) && cyc=(--warmup 1 --cycles 3)
+    bench "batch-$b-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench step --items 10000 --batch "$b" \
+      "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/batch-$b-$p.json"
+  done
+done
+
+if ((!QUICK)); then
+  # Does 1M x 256 fit a 1 GB heap? (Expected: no, the initialiser's float[] alone is 1 GiB.)
+  bench "fit-1m-xmx1g" "${POLS[0]}" 1g io.twotower.model.bench.ScalingBench step --items 1000000 --batch 512 \
+    --warmup 0 --cycles 1 --gflops "$GFLOPS"
+fi
+for p in "${POLS[@]}"; do
+  bench "breakdown-$p" "$p" "$XMX" io.twotower.model.bench.StepBreakdown --iters 10
+  sed -n '/^torch threads/,$p' "$OUT/breakdown-$p.log" | grep -v WARN | sed 's/^/   /'
+done
+
+$PY "$ROOT/bench/summarize_scaling.py" "$OUT" | tee "$OUT/summary.md"
