@@ -13,8 +13,9 @@
 #   * batch: 256, 512, 1024, 2048, 4096 (10k items);
 #   * each point with libtorch's OpenMP threads spinning when idle (the default) and with
 #     OMP_WAIT_POLICY=PASSIVE (sleeping), as --policies says;
-#   * a memory check: 1M items with -Xmx1g (the initialiser holds one table as a Java float[] of 1 GB);
-#   * StepBreakdown: where a MovieLens-sized step's time goes (gather/scoring variants, AdamW), per policy.
+#   * a memory check: 1M items with -Xmx1g (the initialiser holds one table as a Java float[] of 977 MiB);
+#   * StepBreakdown: where a MovieLens-sized step's time goes (gather/scoring/dropout variants, AdamW) and
+#     the PyTorch profiler's self time per op (bench/op_table.py), per policy.
 # Examples/s = accum_steps x batch / median optimizer cycle (accum_steps micro-batches, the last with
 # AdamW), warm-up cycles excluded. bench/summarize_scaling.py prints the tables (DIR/summary.md).
 set -euo pipefail
@@ -133,13 +134,14 @@ for p in "${POLS[@]}"; do
 done
 
 if ((!QUICK)); then
-  # Does 1M x 256 fit a 1 GB heap? (Expected: no, the initialiser's float[] alone is 1 GiB.)
+  # Does 1M x 256 fit a 1 GiB heap? (The initialiser's float[] alone is 977 MiB; the tables live off-heap.)
   bench "fit-1m-xmx1g" "${POLS[0]}" 1g io.twotower.model.bench.ScalingBench step --items 1000000 --batch 512 \
     --warmup 0 --cycles 1 --gflops "$GFLOPS"
 fi
 for p in "${POLS[@]}"; do
-  bench "breakdown-$p" "$p" "$XMX" io.twotower.model.bench.StepBreakdown --iters 10
+  bench "breakdown-$p" "$p" "$XMX" io.twotower.model.bench.StepBreakdown --iters 10 --profile "$OUT/profile-$p.json"
   sed -n '/^torch threads/,$p' "$OUT/breakdown-$p.log" | grep -v WARN | sed 's/^/   /'
+  $PY "$ROOT/bench/op_table.py" "$OUT/profile-$p.json" --top 12 >"$OUT/ops-$p.txt" 2>&1 || true
 done
 
 $PY "$ROOT/bench/summarize_scaling.py" "$OUT" | tee "$OUT/summary.md"

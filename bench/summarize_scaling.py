@@ -111,12 +111,19 @@ def main():
         b = os.path.join(out, f'breakdown-{p}.log')
         if os.path.exists(b):
             with open(b) as f:
-                lines = [l.rstrip() for l in f if l.startswith(('torch threads', 'trainBatch', 'graph', 'gather', 'towers', 'AdamW'))]
+                lines = [l.rstrip() for l in f if l.startswith(('torch threads', 'trainBatch', 'graph', 'gather', 'towers', 'AdamW', 'profile'))]
             rss = rss_mb(os.path.join(out, f'breakdown-{p}.time'))
             print(f'Step breakdown, MovieLens-sized batches, OpenMP wait policy {p} (StepBreakdown):\n')
             print('```')
             print('\n'.join(lines))
             print('```\n')
+            ops = os.path.join(out, f'ops-{p}.txt')
+            if os.path.exists(ops):
+                with open(ops) as f:
+                    print(f'PyTorch profiler, trainBatch, self time per op (policy {p}):\n')
+                    print('```')
+                    print(f.read().rstrip())
+                    print('```\n')
 
 
 if __name__ == '__main__':

@@ -160,7 +160,9 @@ public final class StepBreakdown {
         AS_TRAINER("graph as trainer (fwd+bwd, no optimizer)"),
         EMBEDDING_GATHER("gather by embedding (index_select)"),
         BMM("gather by embedding + bmm scores"),
-        TOWERS_ONLY("towers only (user B rows, item U rows)");
+        TOWERS_ONLY("towers only (user B rows, item U rows)"),
+        TOWERS_UNIFORM_DROPOUT("towers only, dropout mask from rand() < keep"),
+        TOWERS_NO_DROPOUT("towers only, no dropout (lower bound)");
 
         final String label;
 
@@ -200,10 +202,19 @@ public final class StepBreakdown {
             JniUtils.setGradMode(true);
             NDArray users = scope.create(Arrays.copyOf(batch.users(), b));
             NDArray items = scope.create(Arrays.copyOf(distinct, n));
-            NDArray u = model.userVectors(users, true);
-            NDArray v = model.itemVectors(items, true);
+            NDArray u;
+            NDArray v;
+            if (variant == Variant.TOWERS_UNIFORM_DROPOUT || variant == Variant.TOWERS_NO_DROPOUT) {
+                float p = variant == Variant.TOWERS_NO_DROPOUT ? 0f : 0.2f;
+                u = tower(model.userTower().parameters(), users, d, p);
+                v = tower(model.itemTower().parameters(), items, d, p);
+            } else {
+                u = model.userVectors(users, true);
+                v = model.itemVectors(items, true);
+            }
             NDArray loss;
-            if (variant == Variant.TOWERS_ONLY) {
+            if (variant == Variant.TOWERS_ONLY || variant == Variant.TOWERS_UNIFORM_DROPOUT
+                    || variant == Variant.TOWERS_NO_DROPOUT) {
                 loss = u.sum().add(v.sum());
             } else {
                 NDArray pos;
@@ -230,6 +241,23 @@ public final class StepBreakdown {
             JniUtils.setGradMode(false);
             loss.getFloat();
         }
+    }
+
+    /** The tower of {@link io.twotower.model.Tower#forward}, with dropout as a uniform-threshold mask. */
+    private static NDArray tower(NDArray[] p, NDArray ids, int d, float dropout) {
+        NDArray x = Embedding.embedding(ids, p[0], SparseFormat.DENSE).singletonOrThrow();
+        for (int layer = 0; layer < 2; layer++) {
+            int base = 1 + layer * 4;
+            x = ai.djl.nn.core.Linear.linear(x, p[base], p[base + 1]).singletonOrThrow();
+            x = ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(d), p[base + 2], p[base + 3], 1e-5f).singletonOrThrow();
+            x = ai.djl.nn.Activation.relu(x);
+            if (dropout > 0) {
+                NDArray keep = x.getManager().randomUniform(0f, 1f, x.getShape()).gte(dropout)
+                        .toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                x = x.mul(keep.muli(1f / (1f - dropout)));
+            }
+        }
+        return x.div(x.norm(new int[] {1}, true).maximum(1e-12f));
     }
 
     private static void report(String label, double[] ms, int batch) {
