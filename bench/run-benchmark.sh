@@ -56,7 +56,7 @@ echo "benchmark output: $OUT"
 if [[ ! -f "$JAR" ]]; then
   SRC="$ROOT/flink-job/target/twotower-job.jar"
   if [[ -f "$SRC" ]] && unzip -l "$SRC" >/dev/null 2>&1; then
-    cp "$SRC" "$JAR.tmp.$$" && unzip -l "$JAR.tmp.$$" >/dev/null && mv "$JAR.tmp.$$" "$JAR"
+    cp -p "$SRC" "$JAR.tmp.$$" && unzip -l "$JAR.tmp.$$" >/dev/null && mv "$JAR.tmp.$$" "$JAR"
     echo "copied $SRC to $JAR"
   else
     echo "no complete job jar: $JAR missing and $SRC absent or unreadable (build it with bin/demo or mvn package)" >&2
