@@ -11,8 +11,9 @@
 #     uses the best median over the policies;
 #   * catalog: 1k, 10k, 100k, 1M items (610 users, d_model 256, batch 512, k_neg 50);
 #   * batch: 256, 512, 1024, 2048, 4096 (10k items);
-#   * each point with libtorch's OpenMP threads spinning when idle (the default) and with
-#     OMP_WAIT_POLICY=PASSIVE (sleeping), as --policies says;
+#   * each point with libtorch's OpenMP threads spinning when idle (default: OMP_WAIT_POLICY unset, whatever the
+#     caller exported) and with OMP_WAIT_POLICY=PASSIVE (sleeping; how bin/ and the images run the job), as
+#     --policies says;
 #   * a memory check: 1M items with -Xmx1g (the initialiser holds one table as a Java float[] of 977 MiB);
 #   * StepBreakdown: where a MovieLens-sized step's time goes (gather/scoring/dropout variants, AdamW) and
 #     the PyTorch profiler's self time per op (bench/op_table.py), per policy.
@@ -86,7 +87,8 @@ trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
 # bench NAME POLICY XMX ARGS...: one JVM, output to NAME.log, /usr/bin/time to NAME.time
 bench() {
   local name="$1" policy="$2" xmx="$3"; shift 3
-  local envs=()
+  # libtorch's idle OpenMP threads spin by default and starve training on busy cores; the job ships with PASSIVE
+  local envs=(-u OMP_WAIT_POLICY)
   [[ "$policy" == passive ]] && envs=(OMP_WAIT_POLICY=PASSIVE)
   echo "== $name ($policy, -Xmx$xmx, load $(cut -d' ' -f1-3 /proc/loadavg))"
   local rc=0

@@ -198,9 +198,12 @@ def main():
     samples = load_samples(out)
     sides = [('nb', 'faithful reference (reference_notebook.py)', python_side(out, 'nb')),
              ('fast', 'fast reference (reference_fast.py)', python_side(out, 'fast')),
-             ('ours', 'ours (Flink/DJL job, `train`)', ours_side(out)),
+             ('ours', 'ours (Flink/DJL job, `train`' + (f", OMP_WAIT_POLICY={env['omp_wait_policy'] or 'unset'}"
+                                                       if 'omp_wait_policy' in env else '') + ')', ours_side(out)),
+             ('ours-spin', 'ours, OMP_WAIT_POLICY unset (libgomp default, diagnostic)', ours_side(out, 'ours-spin')),
+             # runs from before bench/run-benchmark.sh exported PASSIVE (their `ours` had it unset)
              ('ours-passive', 'ours, OMP_WAIT_POLICY=PASSIVE (diagnostic)', ours_side(out, 'ours-passive'))]
-    sides = [x for x in sides if x[2] is not None or x[0] != 'ours-passive']
+    sides = [x for x in sides if x[2] is not None or x[0] not in ('ours-spin', 'ours-passive')]
     for key, _, s in sides:
         if s is not None:
             meta = read_kv(os.path.join(out, f'{key}.meta'))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Offline checks of the deployment files that cannot be built here (no Docker engine):
 #   - conf/flink/*.yaml, docker/docker-compose.yml, docker/k8s/flinkdeployment.yaml parse as YAML and
-#     agree with each other and with docker/Dockerfile (stages, targets, paths, S3 keys, ports)
+#     agree with each other and with docker/Dockerfile (stages, targets, paths, S3 keys, ports,
+#     OMP_WAIT_POLICY=PASSIVE in the images and the containerized TaskManager env)
 #   - every file docker/Dockerfile COPYs from its build stage exists after the same build steps
 #     (tools/docker/collect-jars.sh; the job jar from `mvn install`)
 #   - every Flink key in conf/flink/config.yaml, in the compose file's FLINK_PROPERTIES and in the
@@ -98,7 +99,7 @@ for raw in open(dockerfile):
     if cur.strip():
         lines.append(cur.strip())
     cur = ""
-args, stages, copies = {}, {}, []
+args, stages, copies, envs = {}, {}, [], {}
 stage = None
 for l in lines:
     word = l.split()[0].upper()
@@ -116,12 +117,20 @@ for l in lines:
         paths = [t for t in toks if not t.startswith("--")]
         frm = next((o.split("=", 1)[1] for o in opts if o.startswith("--from=")), None)
         copies.append((stage, frm, paths[:-1], paths[-1]))
+    elif word == "ENV":
+        toks = shlex.split(l)[1:]
+        pairs = [t.split("=", 1) for t in toks] if "=" in toks[0] else [[toks[0], " ".join(toks[1:])]]
+        envs.setdefault(stage, {}).update({k: v for k, v in pairs})
 check(re.fullmatch(r"flink:2\.2(\.\d+)?(-scala_2\.12)?-java17", args.get("FLINK_IMAGE", "")),
       f"Dockerfile: FLINK_IMAGE {args.get('FLINK_IMAGE')} is not an official Flink 2.2 Java 17 image")
 for name in ("build", "flink", "flink-gpu"):
     check(name in stages, f"Dockerfile: no stage '{name}'")
 check(stages.get("flink") == args.get("FLINK_IMAGE"), "Dockerfile: stage 'flink' is not FROM ${FLINK_IMAGE}")
 check(stages.get("flink-gpu") == "flink", "Dockerfile: stage 'flink-gpu' does not build on 'flink'")
+# libtorch's OpenMP threads must sleep when idle (spinning starves training on busy cores)
+check(envs.get("flink", {}).get("OMP_WAIT_POLICY") == "PASSIVE"
+      and envs.get("flink-gpu", {}).get("OMP_WAIT_POLICY", "PASSIVE") == "PASSIVE",
+      "Dockerfile: the flink images must set ENV OMP_WAIT_POLICY=PASSIVE")
 dests = {}
 ncopied = 0
 for st, frm, srcs, dest in copies:
@@ -173,6 +182,8 @@ check(script == "/opt/flink/plugins/external-resource-gpu/nvidia-gpu-discovery.s
       f"config.yaml: discovery script {script} is not where the flink-gpu image puts it")
 check(int(flink.get("taskmanager.numberOfTaskSlots", 0)) >= 2, "config.yaml: the trainer group needs its own slot (>= 2 slots)")
 check("task.off-heap" in " ".join(flink), "config.yaml: no taskmanager.memory.task.off-heap.size for libtorch")
+check(flink.get("containerized.taskmanager.env.OMP_WAIT_POLICY") == "PASSIVE",
+      "config.yaml: containerized.taskmanager.env.OMP_WAIT_POLICY: PASSIVE")
 
 # ---- docker-compose.yml
 services = compose.get("services", {})
@@ -235,6 +246,8 @@ fc = {k: v for k, v in (spec.get("flinkConfiguration") or {}).items()}
 check(all(isinstance(v, str) for v in fc.values()), "flinkdeployment: flinkConfiguration values must be strings (quote numbers and booleans)")
 check("ai.djl." in fc.get("classloader.parent-first-patterns.additional", ""), "flinkdeployment: parent-first pattern ai.djl.")
 check(fc.get("external-resource.gpu.kubernetes.config-key") == "nvidia.com/gpu", "flinkdeployment: GPU kubernetes config-key")
+check(fc.get("containerized.taskmanager.env.OMP_WAIT_POLICY") == "PASSIVE",
+      "flinkdeployment: containerized.taskmanager.env.OMP_WAIT_POLICY: PASSIVE")
 check(spec.get("job", {}).get("jarURI") == "local://" + (job_dest or ""), "flinkdeployment: jarURI is not the image's job jar")
 k8s_conf = dict(fc)
 k8s_conf["jobmanager.memory.process.size"] = str(spec["jobManager"]["resource"]["memory"])
@@ -268,10 +281,12 @@ mkdir -p "$OUT/classes"
 javac -nowarn -d "$OUT/classes" -cp "$FLIB/*" tools/config-check/FlinkConfigCheck.java
 confs=("$OUT/conf-base" "$OUT/conf-jobmanager" "$OUT/conf-taskmanager" "$OUT/conf-taskmanager-gpu" "$OUT/conf-k8s")
 # dynamic keys: S3 (passed to Hadoop's S3A), external-resource.<name>.*, the Kubernetes integration
-# (flink-kubernetes is not in the session cluster's jars), high-availability.storageDir of the HA services
+# (flink-kubernetes is not in the session cluster's jars), high-availability.storageDir of the HA services,
+# containerized.{taskmanager,master}.env.<NAME> (prefixes in ResourceManagerOptions, not ConfigOptions)
 if ! java -Dlog4j.configurationFile="file:$OUT/log4j-off.properties" -cp "$FLIB/*:$OUT/classes" FlinkConfigCheck \
   --jars "$FLIB:$ROOT/tools/docker/target/plugins/external-resource-gpu" \
   --allow-prefix s3. --allow-prefix external-resource. --allow-prefix kubernetes. \
+  --allow-prefix containerized.taskmanager.env. --allow-prefix containerized.master.env. \
   "${confs[@]}" >"$OUT/keys.log" 2>&1; then
   cat "$OUT/keys.log" >&2
   fail "Flink configuration keys or values"

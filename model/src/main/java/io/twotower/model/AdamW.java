@@ -54,7 +54,8 @@ public final class AdamW {
 
     /**
      * One update of every parameter from {@code gradients[i]}; must run with grad mode off, as torch's
-     * optimizers run under no_grad.
+     * optimizers run under no_grad. A null gradient skips its parameter, as torch skips a parameter whose
+     * .grad is None (one the forward pass never used: no update, no weight decay).
      */
     public void step(NDArray[] parameters, NDArray[] gradients) {
         step++;
@@ -64,6 +65,9 @@ public final class AdamW {
         for (int i = 0; i < parameters.length; i++) {
             NDArray p = parameters[i];
             NDArray g = gradients[i];
+            if (g == null) {
+                continue;
+            }
             if (weightDecay != 0) {
                 p.muli(1 - learningRate * weightDecay);
             }

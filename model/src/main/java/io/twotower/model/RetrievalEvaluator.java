@@ -22,9 +22,39 @@ public final class RetrievalEvaluator {
         return allVectors(model.itemTower(), manager);
     }
 
-    /** Every user's vector (eval mode), in blocks. */
+    /** Every user's vector (eval mode) from the user id alone, in blocks (seed mode). */
     public NDArray allUserVectors(TwoTowerModel model, NDManager manager) {
         return allVectors(model.userTower(), manager);
+    }
+
+    /**
+     * Every user's vector (eval mode), user u from histories[u] (its items, oldest first; null or empty
+     * when unknown) for the history tower, in blocks.
+     */
+    public NDArray allUserVectors(TwoTowerModel model, int[][] histories, NDManager manager) {
+        if (model.historyLength() == 0) {
+            return allUserVectors(model, manager);
+        }
+        JniUtils.setGradMode(false);
+        int n = model.numUsers();
+        int[] users = new int[n];
+        for (int u = 0; u < n; u++) {
+            users[u] = u;
+        }
+        NDArray all = null;
+        for (int start = 0; start < n; start += blockSize) {
+            int end = Math.min(n, start + blockSize);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray block = model.userVectors(scope, users, histories, start, end);
+                NDArray joined = all == null ? block : all.concat(block, 0);
+                joined.attach(manager);
+                if (all != null) {
+                    all.close();
+                }
+                all = joined;
+            }
+        }
+        return all;
     }
 
     private NDArray allVectors(Tower tower, NDManager manager) {
@@ -48,19 +78,20 @@ public final class RetrievalEvaluator {
     }
 
     /**
-     * The 0-based rank of each row's positive among all items (items scoring strictly higher). With
+     * The 0-based rank of each row's positive among all items (items scoring strictly higher). Row r's
+     * user is users[r] with the history histories[r] (oldest first; what the history tower reads). With
      * {@code excluded} non-null, row r's items excluded[r] cannot be ranked (seen-item filtering).
      */
-    public int[] ranks(TwoTowerModel model, int[] users, int[] positives, int[][] excluded) {
-        return ranks(model, users, positives, excluded, 0, null);
+    public int[] ranks(TwoTowerModel model, int[] users, int[][] histories, int[] positives, int[][] excluded) {
+        return ranks(model, users, histories, positives, excluded, 0, null);
     }
 
     /**
-     * As {@link #ranks(TwoTowerModel, int[], int[], int[][])}, and with {@code topK > 0} also marks in
-     * {@code recommended} every item that appears in some row's top K (for catalog coverage).
+     * As {@link #ranks(TwoTowerModel, int[], int[][], int[], int[][])}, and with {@code topK > 0} also marks
+     * in {@code recommended} every item that appears in some row's top K (for catalog coverage).
      */
-    public int[] ranks(TwoTowerModel model, int[] users, int[] positives, int[][] excluded, int topK,
-            boolean[] recommended) {
+    public int[] ranks(TwoTowerModel model, int[] users, int[][] histories, int[] positives, int[][] excluded,
+            int topK, boolean[] recommended) {
         JniUtils.setGradMode(false);
         int rows = users.length;
         int[] ranks = new int[rows];
@@ -69,13 +100,11 @@ public final class RetrievalEvaluator {
             for (int start = 0; start < rows; start += blockSize) {
                 int end = Math.min(rows, start + blockSize);
                 try (NDManager blockScope = scope.newSubManager()) {
-                    long[] u = new long[end - start];
                     long[] p = new long[end - start];
                     for (int r = start; r < end; r++) {
-                        u[r - start] = users[r];
                         p[r - start] = positives[r];
                     }
-                    NDArray userVecs = model.userVectors(blockScope.create(u), false);
+                    NDArray userVecs = model.userVectors(blockScope, users, histories, start, end);
                     NDArray scores = userVecs.matMul(items.transpose());
                     if (excluded != null) {
                         scores = maskExcluded(blockScope, scores, excluded, positives, start, end);

@@ -12,9 +12,9 @@ public final class RetrievalMetrics {
 
     /** Evaluates and returns the metrics by name; {@code excluded} non-null filters each row's seen items. */
     public static Map<String, Double> evaluate(RetrievalEvaluator evaluator, TwoTowerModel model, int[] users,
-            int[] positives, int[][] excluded, int k) {
+            int[][] histories, int[] positives, int[][] excluded, int k) {
         boolean[] recommended = new boolean[model.numItems()];
-        int[] ranks = evaluator.ranks(model, users, positives, excluded, k, recommended);
+        int[] ranks = evaluator.ranks(model, users, histories, positives, excluded, k, recommended);
         return fromRanks(ranks, recommended, k);
     }
 

@@ -90,7 +90,17 @@ public final class Tower {
 
     /** L2-normalised output vectors for the given row indices (int64). */
     public NDArray forward(NDArray ids, boolean training) {
-        NDArray x = Embedding.embedding(ids, parameters[0], SparseFormat.DENSE).singletonOrThrow();
+        return forwardInput(embed(ids), training);
+    }
+
+    /** Rows of this tower's embedding table (a differentiable gather). */
+    public NDArray embed(NDArray ids) {
+        return Embedding.embedding(ids, parameters[0], SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** The tower's layers and L2 normalisation over an input of shape (n, d_model). */
+    public NDArray forwardInput(NDArray input, boolean training) {
+        NDArray x = input;
         for (int layer = 0; layer < 2; layer++) {
             int base = 1 + layer * 4;
             x = Linear.linear(x, parameters[base], parameters[base + 1]).singletonOrThrow();

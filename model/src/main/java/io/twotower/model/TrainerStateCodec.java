@@ -11,11 +11,12 @@ import java.io.IOException;
 
 /**
  * Serialises a {@link TwoTowerTrainer} to bytes and back exactly: weights, AdamW moments, step and
- * learning rate, the accumulation counters and any gradients accumulated but not yet applied.
+ * learning rate, the accumulation counters, any gradients accumulated but not yet applied, and the
+ * logQ frequency estimator.
  */
 public final class TrainerStateCodec {
-    /** Bumped whenever the layout below changes. */
-    public static final int VERSION = 1;
+    /** Bumped whenever the layout below changes; 2 added the logQ frequency estimator. Version 1 still reads. */
+    public static final int VERSION = 2;
 
     private TrainerStateCodec() {}
 
@@ -39,6 +40,11 @@ public final class TrainerStateCodec {
                 writeList(out, pending);
                 pending.close();
             }
+            StreamingFrequencyEstimator frequencies = trainer.frequencies();
+            out.writeBoolean(frequencies != null);
+            if (frequencies != null) {
+                frequencies.writeTo(out);
+            }
         }
         return bytes.toByteArray();
     }
@@ -47,7 +53,7 @@ public final class TrainerStateCodec {
     public static TwoTowerTrainer decode(byte[] state, NDManager manager, TwoTowerConfig config) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int version = in.readInt();
-            if (version != VERSION) {
+            if (version != VERSION && version != 1) {
                 throw new IOException("unsupported trainer state version " + version + " (this build reads " + VERSION + ")");
             }
             long step = in.readLong();
@@ -59,9 +65,14 @@ public final class TrainerStateCodec {
             NDList params = readList(in, manager);
             NDList moments = readList(in, manager);
             NDList pending = in.readBoolean() ? readList(in, manager) : null;
+            StreamingFrequencyEstimator frequencies =
+                    version >= 2 && in.readBoolean() ? StreamingFrequencyEstimator.readFrom(in) : null;
             TwoTowerModel model = TwoTowerModel.of(manager, config, params);
             TwoTowerTrainer trainer = TwoTowerTrainer.restored(config, model, moments, step, lr);
             trainer.restore(counters, pending);
+            if (frequencies != null) {
+                trainer.restoreFrequencies(frequencies);
+            }
             return trainer;
         }
     }

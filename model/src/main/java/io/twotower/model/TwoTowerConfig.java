@@ -39,6 +39,18 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("plateau_patience", 3);
         DEFAULTS.put("device", "auto");
         DEFAULTS.put("eval_block_size", 4096);
+        // Retrieval quality beyond the notebook (issue 8); every default keeps the notebook's model.
+        DEFAULTS.put("model", "seed");
+        DEFAULTS.put("user_id_embedding", Boolean.TRUE);
+        DEFAULTS.put("history_length", 50);
+        DEFAULTS.put("history_pooling", "mean");
+        DEFAULTS.put("recency_decay", 0.9);
+        DEFAULTS.put("negatives", "uniform");
+        DEFAULTS.put("logq_correction", Boolean.TRUE);
+        DEFAULTS.put("frequency_buckets", 262144);
+        DEFAULTS.put("frequency_hashes", 2);
+        DEFAULTS.put("frequency_alpha", 0.01);
+        DEFAULTS.put("exclude_history", Boolean.FALSE);
     }
 
     private final Map<String, Object> values;
@@ -106,6 +118,16 @@ public final class TwoTowerConfig implements Serializable {
                 }
                 return value instanceof Number ? ((Number) value).intValue() : Integer.parseInt(text);
             }
+            if (def instanceof Boolean) {
+                if (value instanceof Boolean) {
+                    return value;
+                }
+                if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+                    return Boolean.parseBoolean(text.toLowerCase(Locale.ROOT));
+                }
+                throw new IllegalArgumentException(
+                        source + ": configuration key '" + key + "' expects true or false, got '" + text + "'");
+            }
             if (def instanceof Double) {
                 return value instanceof Number ? ((Number) value).doubleValue() : Double.parseDouble(text);
             }
@@ -141,6 +163,29 @@ public final class TwoTowerConfig implements Serializable {
         String device = device();
         if (!device.equals("auto") && !device.equals("cpu") && !device.equals("gpu")) {
             throw outOfRange("device", "must be one of auto, cpu, gpu");
+        }
+        oneOf("model", "seed", "history");
+        oneOf("history_pooling", "mean", "recency");
+        oneOf("negatives", "uniform", "in_batch", "mixed");
+        positive("history_length");
+        positive("frequency_buckets");
+        if (integer("frequency_hashes") < 1 || integer("frequency_hashes") > 8) {
+            throw outOfRange("frequency_hashes", "must be in [1, 8]");
+        }
+        if (!(frequencyAlpha() > 0) || frequencyAlpha() > 1) {
+            throw outOfRange("frequency_alpha", "must be in (0, 1]");
+        }
+        if (!(recencyDecay() > 0) || recencyDecay() > 1) {
+            throw outOfRange("recency_decay", "must be in (0, 1]");
+        }
+        if (!historyTower() && !userIdEmbedding()) {
+            throw outOfRange("user_id_embedding", "can be false only with model: history (the seed tower has no other input)");
+        }
+    }
+
+    private void oneOf(String key, String... allowed) {
+        if (!java.util.Arrays.asList(allowed).contains(values.get(key))) {
+            throw outOfRange(key, "must be one of " + String.join(", ", allowed));
         }
     }
 
@@ -186,6 +231,23 @@ public final class TwoTowerConfig implements Serializable {
     public int plateauPatience() { return integer("plateau_patience"); }
     public String device() { return (String) values.get("device"); }
     public int evalBlockSize() { return integer("eval_block_size"); }
+    /** seed: the notebook's user tower over the user id; history: over the user's recent items too. */
+    public String model() { return (String) values.get("model"); }
+    public boolean historyTower() { return model().equals("history"); }
+    /** With model: history, whether the user-id embedding is added to the pooled history. */
+    public boolean userIdEmbedding() { return (Boolean) values.get("user_id_embedding"); }
+    /** Most recent history items the history tower pools (0 in seed mode: no history is carried). */
+    public int historyLength() { return historyTower() ? integer("history_length") : 0; }
+    public boolean recencyPooling() { return values.get("history_pooling").equals("recency"); }
+    public double recencyDecay() { return number("recency_decay"); }
+    /** uniform (the notebook's k_neg per row), in_batch (the batch's positives) or mixed (both, shared). */
+    public String negatives() { return (String) values.get("negatives"); }
+    public boolean logQCorrection() { return (Boolean) values.get("logq_correction"); }
+    public int frequencyBuckets() { return integer("frequency_buckets"); }
+    public int frequencyHashes() { return integer("frequency_hashes"); }
+    public double frequencyAlpha() { return number("frequency_alpha"); }
+    /** Whether the early-stopping and schedule metric ranks without the user's seen items. */
+    public boolean excludeHistory() { return (Boolean) values.get("exclude_history"); }
 
     /** All keys and values, in declaration order (for manifests and results files). */
     public Map<String, Object> asMap() {

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -37,6 +39,9 @@ public final class TwoTowerTrainer implements AutoCloseable {
     private int[] itemSlot;
     private int[] itemStamp;
     private int stamp;
+    /** Item frequencies for the logQ correction (null with uniform negatives, where it is a constant). */
+    private StreamingFrequencyEstimator frequencies;
+    private int[] positiveScratch;
 
     private TwoTowerTrainer(TwoTowerConfig config, TwoTowerModel model, AdamW optimizer) {
         this.config = config;
@@ -45,6 +50,10 @@ public final class TwoTowerTrainer implements AutoCloseable {
         this.dropoutSeed = SplitMix64.mix(config.seed(), 0xD809L);
         this.microBatchInEpoch = 1;
         ensureItemCapacity(model.numItems());
+        if (!config.negatives().equals("uniform")) {
+            frequencies = new StreamingFrequencyEstimator(config.frequencyBuckets(), config.frequencyHashes(),
+                    config.frequencyAlpha(), SplitMix64.mix(config.seed(), 0xF4EL));
+        }
     }
 
     /** A trainer with fresh AdamW state over {@code model}; the trainer closes the model. */
@@ -96,8 +105,10 @@ public final class TwoTowerTrainer implements AutoCloseable {
         NDArray[] before = model.parameters();
         if (pendingMicroBatches > 0) {
             // Their values live on in `pending`; zero them so nothing is counted twice at the next step.
-            for (NDArray p : before) {
-                JniUtils.zeroGrad((PtNDArray) p);
+            for (int i = 0; i < before.length; i++) {
+                if (model.usesParameter(i)) {
+                    JniUtils.zeroGrad((PtNDArray) before[i]);
+                }
             }
         }
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x6E0L, users, items));
@@ -137,10 +148,24 @@ public final class TwoTowerTrainer implements AutoCloseable {
         microBatchInEpoch = 1;
     }
 
-    /** The mean cross-entropy of a batch over [positive, negatives]; builds the graph in {@code scope}. */
+    /**
+     * The batch's mean cross-entropy; builds the graph in {@code scope}. With {@code negatives: uniform}
+     * (the notebook) each row's softmax runs over [positive, its k negatives]; with {@code in_batch} over
+     * the batch's distinct positives, and with {@code mixed} over those plus every row's uniform negatives,
+     * shared. The shared candidate set holds each item once, so another row's copy of a row's own positive
+     * (an accidental hit) never appears as a negative. With logQ correction each shared candidate's logit
+     * is lowered by the log of its probability of being among the candidates (Yi et al. 2019), estimated
+     * by the streaming frequency estimator, so popular items are not pushed down merely for being sampled
+     * as negatives more often.
+     */
     NDArray batchLoss(NDManager scope, TrainingBatch batch, boolean training) {
         int b = batch.size();
-        int k = batch.kNeg();
+        boolean shared = !config.negatives().equals("uniform");
+        boolean withUniform = !config.negatives().equals("in_batch");
+        int k = withUniform ? batch.kNeg() : 0;
+        if (shared && training && frequencies != null) {
+            frequencies.update(positivesAsInts(batch), b);
+        }
         // Distinct items of the batch, and each positive's and negative's slot among them.
         stamp++;
         long[] distinct = new long[b * (k + 1)];
@@ -166,16 +191,48 @@ public final class TwoTowerTrainer implements AutoCloseable {
             }
             negSlot[j] = itemSlot[item];
         }
-        NDArray users = scope.create(Arrays.copyOf(batch.users(), b));
-        NDArray items = scope.create(Arrays.copyOf(distinct, n));
-        NDArray u = model.userVectors(users, training);
-        NDArray v = model.itemVectors(items, training);
-        NDArray pos = v.get(scope.create(posSlot));
-        NDArray neg = v.get(scope.create(negSlot)).reshape(new Shape(b, k, model.dModel()));
+        NDArray u = model.userVectors(scope, batch.users(), b, batch.historyItems(), batch.historyCounts(), training);
+        NDArray v = model.itemVectors(scope.create(Arrays.copyOf(distinct, n)), training);
+        if (shared) {
+            NDArray logits = u.matMul(v.transpose()).muli(model.logitScale());
+            if (config.logQCorrection()) {
+                logits = logits.sub(scope.create(logInclusion(distinct, n, b, k), new Shape(1, n)));
+            }
+            return logits.logSoftmax(1).gather(scope.create(posSlot).expandDims(1), 1).neg().mean();
+        }
+        // Rows of v by slot: torch.embedding's backward (a dense scatter-add) is much cheaper on CPU than
+        // the index_put_ behind NDArray.get(NDArray).
+        NDArray pos = Embedding.embedding(scope.create(posSlot), v, SparseFormat.DENSE).singletonOrThrow();
+        NDArray neg = Embedding.embedding(scope.create(negSlot), v, SparseFormat.DENSE).singletonOrThrow()
+                .reshape(new Shape(b, k, model.dModel()));
         NDArray posScores = u.mul(pos).sum(new int[] {1}, true).muli(model.logitScale());
         NDArray negScores = u.expandDims(1).mul(neg).sum(new int[] {2}).muli(model.logitScale());
         NDArray logits = posScores.concat(negScores, 1);
         return logits.logSoftmax(1).get(":, 0").neg().mean();
+    }
+
+    /**
+     * log P(item is among a step's shared candidates): positives arrive at the estimated rate, uniform
+     * negatives add b * k / N expected draws of every item.
+     */
+    private float[] logInclusion(long[] distinct, int n, int b, int k) {
+        double uniformPerStep = k == 0 ? 0 : (double) b * k / model.numItems();
+        float[] out = new float[n];
+        for (int j = 0; j < n; j++) {
+            out[j] = (float) frequencies.inclusionLogProbability((int) distinct[j], uniformPerStep);
+        }
+        return out;
+    }
+
+    private int[] positivesAsInts(TrainingBatch batch) {
+        if (positiveScratch == null || positiveScratch.length < batch.size()) {
+            positiveScratch = new int[batch.capacity()];
+        }
+        long[] positives = batch.positives();
+        for (int i = 0; i < batch.size(); i++) {
+            positiveScratch[i] = (int) positives[i];
+        }
+        return positiveScratch;
     }
 
     private void applyGradients() {
@@ -183,14 +240,19 @@ public final class TwoTowerTrainer implements AutoCloseable {
         NDArray[] grads = new NDArray[params.length];
         try {
             for (int i = 0; i < params.length; i++) {
+                if (!model.usesParameter(i)) {
+                    continue;
+                }
                 grads[i] = params[i].getGradient();
                 if (carriedGradients != null) {
                     grads[i].addi(carriedGradients[i]);
                 }
             }
             optimizer.step(params, grads);
-            for (NDArray p : params) {
-                JniUtils.zeroGrad((PtNDArray) p);
+            for (int i = 0; i < params.length; i++) {
+                if (model.usesParameter(i)) {
+                    JniUtils.zeroGrad((PtNDArray) params[i]);
+                }
             }
         } finally {
             for (NDArray g : grads) {
@@ -233,7 +295,9 @@ public final class TwoTowerTrainer implements AutoCloseable {
         NDList out = new NDList(params.length);
         for (int i = 0; i < params.length; i++) {
             NDArray g;
-            if (pendingMicroBatches > 0) {
+            if (!model.usesParameter(i)) {
+                g = params[i].zerosLike();
+            } else if (pendingMicroBatches > 0) {
                 try (NDArray live = params[i].getGradient()) {
                     g = live.duplicate();
                 }
@@ -279,6 +343,16 @@ public final class TwoTowerTrainer implements AutoCloseable {
 
     public AdamW optimizer() {
         return optimizer;
+    }
+
+    /** The logQ frequency estimator (null with uniform negatives). */
+    public StreamingFrequencyEstimator frequencies() {
+        return frequencies;
+    }
+
+    /** Replaces the frequency estimator with one restored from a checkpoint. */
+    public void restoreFrequencies(StreamingFrequencyEstimator restored) {
+        this.frequencies = restored;
     }
 
     public TwoTowerConfig config() {

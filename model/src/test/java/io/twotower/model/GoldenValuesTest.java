@@ -146,7 +146,7 @@ class GoldenValuesTest {
             JsonNode val = golden.get("val");
             int[] users = toInts(val.get("users"));
             int[] pos = toInts(val.get("pos"));
-            int[] ranks = new RetrievalEvaluator(4).ranks(trainer.model(), users, pos, null);
+            int[] ranks = new RetrievalEvaluator(4).ranks(trainer.model(), users, null, pos, null);
             assertThat(ranks).containsExactly(toInts(val.get("ranks")));
         }
     }

@@ -32,7 +32,7 @@ class RetrievalMetricsTest {
             int[] users = {0, 1, 2, 3, 4, 5};
             int[] pos = {3, 9, 17, 22, 31, 39};
             int[][] seen = new int[6][];
-            int[] plain = evaluator.ranks(model, users, pos, null);
+            int[] plain = evaluator.ranks(model, users, null, pos, null);
             for (int r = 0; r < 6; r++) {
                 // Exclude every item ranked above the positive, and the positive itself (which must stay).
                 seen[r] = new int[40];
@@ -40,13 +40,13 @@ class RetrievalMetricsTest {
                     seen[r][i] = i;
                 }
             }
-            int[] filtered = evaluator.ranks(model, users, pos, seen);
+            int[] filtered = evaluator.ranks(model, users, null, pos, seen);
             for (int r = 0; r < 6; r++) {
                 assertThat(filtered[r]).isZero();
                 assertThat(plain[r]).isGreaterThanOrEqualTo(filtered[r]);
             }
             boolean[] recommended = new boolean[40];
-            evaluator.ranks(model, users, pos, null, 10, recommended);
+            evaluator.ranks(model, users, null, pos, null, 10, recommended);
             int covered = 0;
             for (boolean b : recommended) {
                 covered += b ? 1 : 0;

@@ -19,7 +19,16 @@ public final class NpyFormat {
         if ((long) rows * cols != values.length) {
             throw new IllegalArgumentException("shape (" + rows + ", " + cols + ") does not match " + values.length + " values");
         }
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + rows + ", " + cols + "), }";
+        return encode(values, "(" + rows + ", " + cols + ")");
+    }
+
+    /** Encodes a 1-D vector, shape (n,). */
+    public static byte[] encodeVector(float[] values) {
+        return encode(values, "(" + values.length + ",)");
+    }
+
+    private static byte[] encode(float[] values, String shape) {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
         // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, then '\n'.
         int unpadded = 10 + dict.length() + 1;
         int padding = (64 - unpadded % 64) % 64;

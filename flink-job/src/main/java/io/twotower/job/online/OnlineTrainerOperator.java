@@ -44,6 +44,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -59,7 +61,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainerOperator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int STATE_VERSION = 1;
+    private static final int STATE_VERSION = 2;
     static final String WINDOWS_FILE = "windows.jsonl";
     static final String RESULTS_FILE = "online_results.json";
 
@@ -72,6 +74,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private transient TwoTowerTrainer trainer;
     private transient Vocabulary users;
     private transient Vocabulary items;
+    /** Per user, the latest items (oldest first) the history tower's snapshot user vectors read. */
+    private transient Map<Integer, int[]> latestHistories;
     private transient UniformNegativeSampler sampler;
     private transient RetrievalEvaluator evaluator;
     private transient SnapshotStore snapshots;
@@ -146,6 +150,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         pending = new ArrayList<>();
+        latestHistories = new HashMap<>();
         if (restoredState != null) {
             restore(restoredState);
             restoredState = null;
@@ -276,12 +281,17 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             u[i] = pending.get(i).user;
             pos[i] = pending.get(i).item;
         }
-        int[] ranks = evaluator.ranks(trainer.model(), u, pos, null);
-        TrainingBatch batch = new TrainingBatch(n, config.kNeg());
+        int[][] histories = new int[n][];
+        for (int i = 0; i < n; i++) {
+            histories[i] = pending.get(i).history;
+        }
+        int[] ranks = evaluator.ranks(trainer.model(), u, histories, pos, null);
+        TrainingBatch batch = new TrainingBatch(n, config.kNeg(), config.historyLength());
         int[] negatives = new int[config.kNeg()];
         List<WindowStats> trainedWindows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Pending p = pending.get(i);
+            rememberHistory(p);
             WindowStats w = window(p.timestamp);
             w.events++;
             if (ranks[i] < config.evalTopK()) {
@@ -296,7 +306,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             }
             SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x0411L, totals.trained + totals.skipped));
             sampler.sample(p.item, p.history, p.history.length, config.kNeg(), rng, negatives, 0);
-            batch.add(p.user, p.item, negatives, 0);
+            batch.add(p.user, p.item, negatives, 0, p.history, p.history.length);
             trainedWindows.add(w);
         }
         if (!batch.isEmpty()) {
@@ -308,6 +318,29 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             totals.trained += batch.size();
         }
         pending.clear();
+    }
+
+    /** The user's history after event {@code p}, cut to the history tower's window (seed mode keeps none). */
+    private void rememberHistory(Pending p) {
+        int length = spec.config.historyLength();
+        if (length == 0) {
+            return;
+        }
+        int keep = Math.min(length - 1, p.history.length);
+        int[] after = Arrays.copyOfRange(p.history, p.history.length - keep, p.history.length + 1);
+        after[keep] = p.item;
+        latestHistories.put(p.user, after);
+    }
+
+    private int[][] latestHistoryArray() {
+        if (spec.config.historyLength() == 0) {
+            return null;
+        }
+        int[][] out = new int[users.size()][];
+        for (Map.Entry<Integer, int[]> e : latestHistories.entrySet()) {
+            out[e.getKey()] = e.getValue();
+        }
+        return out;
     }
 
     /**
@@ -372,7 +405,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
 
     private void publish(WindowReport r, boolean makeLatest) throws IOException {
         TwoTowerModel model = trainer.model();
-        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator);
+        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator, latestHistoryArray());
         files.put(DatasetLayout.USER_MAP, SnapshotFiles.idMap(DatasetLayout.USER_ID_COLUMN,
                 DatasetLayout.USER_IDX_COLUMN, users.ids()));
         files.put(DatasetLayout.ITEM_MAP, SnapshotFiles.idMap(DatasetLayout.ITEM_ID_COLUMN,
@@ -485,6 +518,14 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             for (long r : totals.restoredAtEvents) {
                 out.writeLong(r);
             }
+            out.writeInt(latestHistories.size());
+            for (Map.Entry<Integer, int[]> e : latestHistories.entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeInt(e.getValue().length);
+                for (int item : e.getValue()) {
+                    out.writeInt(item);
+                }
+            }
         }
         checkpointedState.update(List.of(bytes.toByteArray()));
     }
@@ -555,6 +596,15 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             int restores = in.readInt();
             for (int i = 0; i < restores; i++) {
                 totals.restoredAtEvents.add(in.readLong());
+            }
+            int remembered = in.readInt();
+            for (int i = 0; i < remembered; i++) {
+                int user = in.readInt();
+                int[] history = new int[in.readInt()];
+                for (int j = 0; j < history.length; j++) {
+                    history[j] = in.readInt();
+                }
+                latestHistories.put(user, history);
             }
         }
     }

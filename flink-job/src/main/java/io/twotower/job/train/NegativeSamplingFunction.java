@@ -10,7 +10,8 @@ import org.apache.flink.util.Collector;
 /**
  * Keyed by user: draws k_neg distinct negatives per example, uniform over the catalog minus the row's
  * history and positive (the notebook's distribution). The generator is seeded from (seed, epoch, row),
- * so negatives are fresh every epoch yet identical across runs, parallelisms and restarts.
+ * so negatives are fresh every epoch yet identical across runs, parallelisms and restarts. It also cuts
+ * the row's history to the window the history tower reads (none in seed mode), so records stay small.
  */
 public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer, SequenceRow, TrainingExample> {
     private static final long serialVersionUID = 1L;
@@ -18,12 +19,14 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
     private final int numItems;
     private final int kNeg;
     private final long seed;
+    private final int historyLength;
     private transient UniformNegativeSampler sampler;
 
-    public NegativeSamplingFunction(int numItems, int kNeg, long seed) {
+    public NegativeSamplingFunction(int numItems, int kNeg, long seed, int historyLength) {
         this.numItems = numItems;
         this.kNeg = kNeg;
         this.seed = seed;
+        this.historyLength = historyLength;
     }
 
     @Override
@@ -36,6 +39,8 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
         int[] negatives = new int[kNeg];
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(seed, row.epoch, row.rowId));
         sampler.sample(row.positive, row.history, row.history.length, kNeg, rng, negatives, 0);
-        out.collect(new TrainingExample(row.user, row.positive, negatives, row.epoch));
+        int keep = Math.min(historyLength, row.history.length);
+        int[] recent = java.util.Arrays.copyOfRange(row.history, row.history.length - keep, row.history.length);
+        out.collect(new TrainingExample(row.user, row.positive, negatives, recent, row.epoch));
     }
 }

@@ -53,7 +53,9 @@ import java.util.Map;
 public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         implements OneInputStreamOperator<TrainingExample, EpochReport>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
-    private static final int STATE_VERSION = 1;
+    private static final int STATE_VERSION = 2;
+    /** Users with at most this many items before their validation row count as short histories. */
+    static final int SHORT_HISTORY = 5;
     private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
 
     private final TrainingSpec spec;
@@ -126,7 +128,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         }
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
-        batch = new TrainingBatch(config.batchSize(), config.kNeg());
+        batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength());
         if (restoredState != null) {
             restore(restoredState);
             restoredState = null;
@@ -175,7 +177,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         if (batch.isEmpty()) {
             batchStartNanos = System.nanoTime();
         }
-        batch.add(example.user, example.positive, example.negatives, 0);
+        batch.add(example.user, example.positive, example.negatives, 0, example.history, example.history.length);
         examplesThisEpoch++;
         totalExamples++;
         if (batch.isFull()) {
@@ -221,14 +223,16 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         ObjectNode metrics = evaluate(trainer.model());
         metrics.put("epoch", epoch);
         epochMetrics.add(metrics.toString());
-        // Early stopping and the scheduler follow the notebook's metric: Recall@K over all items.
-        double recall = metrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
+        // Early stopping and the scheduler follow the notebook's metric, Recall@K over all items, unless
+        // exclude_history asks for the ranking a recommender serves (seen items filtered).
+        double allItems = metrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
         double seenExcluded = metrics.get("exclude_history").get("Recall@" + spec.config.evalTopK()).asDouble();
+        double recall = spec.config.excludeHistory() ? seenExcluded : allItems;
         double lr = trainer.optimizer().learningRate();
         TrainingProgress.EpochDecision decision = progress.endEpoch(avgLoss, recall, lr, spec.config.epochs());
         trainer.optimizer().setLearningRate(decision.learningRate);
         LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f (seen items excluded: %.4f), lr=%.3g, examples/s=%.0f,"
-                        + " examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(), recall, seenExcluded, lr,
+                        + " examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(), allItems, seenExcluded, lr,
                 speed, examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
         examplesPerEpoch.add(examplesThisEpoch);
         examplesPerSecond.add(speed);
@@ -270,10 +274,38 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private ObjectNode evaluate(TwoTowerModel model) {
         int k = spec.config.evalTopK();
         ObjectNode out = JsonNodeFactory.instance.objectNode();
-        out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, validation.users(), validation.positives(),
-                null, k));
+        out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, validation.users(), validationHistories,
+                validation.positives(), null, k));
         out.putPOJO("exclude_history", RetrievalMetrics.evaluate(evaluator, model, validation.users(),
-                validation.positives(), validationHistories, k));
+                validationHistories, validation.positives(), validationHistories, k));
+        return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
+    }
+
+    /** The same metrics on the validation rows whose user had at most {@link #SHORT_HISTORY} items before. */
+    private ObjectNode evaluateShortHistories(TwoTowerModel model) {
+        List<Integer> rows = new ArrayList<>();
+        for (int r = 0; r < validation.size(); r++) {
+            if (validationHistories[r].length <= SHORT_HISTORY) {
+                rows.add(r);
+            }
+        }
+        int[] users = new int[rows.size()];
+        int[] positives = new int[rows.size()];
+        int[][] histories = new int[rows.size()][];
+        for (int i = 0; i < rows.size(); i++) {
+            users[i] = validation.users()[rows.get(i)];
+            positives[i] = validation.positives()[rows.get(i)];
+            histories[i] = validationHistories[rows.get(i)];
+        }
+        int k = spec.config.evalTopK();
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.put("rows", rows.size());
+        out.put("max_history", SHORT_HISTORY);
+        if (!rows.isEmpty()) {
+            out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, users, histories, positives, null, k));
+            out.putPOJO("exclude_history",
+                    RetrievalMetrics.evaluate(evaluator, model, users, histories, positives, histories, k));
+        }
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
     }
 
@@ -282,7 +314,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     }
 
     private void publishSnapshot(TwoTowerModel model, int epoch, double recall, double loss) throws IOException {
-        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator);
+        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator, latestHistories());
         DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
         files.put(DatasetLayout.USER_MAP, SnapshotStore.read(layout.userMap()));
         files.put(DatasetLayout.ITEM_MAP, SnapshotStore.read(layout.itemMap()));
@@ -293,6 +325,21 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         snapshots.publish(snapshotSequence, files, fields, true, spec.keepSnapshots);
     }
 
+    /**
+     * Each user's latest known history, for the history tower's exported user vectors: the items before
+     * the user's validation row (everything training saw of that user). Users without one get none.
+     */
+    private int[][] latestHistories() {
+        if (spec.config.historyLength() == 0) {
+            return null;
+        }
+        int[][] latest = new int[spec.numUsers][];
+        for (int r = 0; r < validation.size(); r++) {
+            latest[validation.users()[r]] = validationHistories[r];
+        }
+        return latest;
+    }
+
     private void writeResults() throws IOException {
         double finalRecall = Double.NaN;
         ObjectNode finalMetrics = null;
@@ -301,7 +348,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             try (NDManager scope = root.newSubManager()) {
                 TwoTowerModel best = TwoTowerModel.of(scope, spec.config, NDList.decode(scope, bestParameters));
                 finalMetrics = evaluate(best);
-                finalRecall = finalMetrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
+                finalMetrics.set("short_history", evaluateShortHistories(best));
+                finalRecall = finalMetrics.get(spec.config.excludeHistory() ? "exclude_history" : "all_items")
+                        .get("Recall@" + spec.config.evalTopK()).asDouble();
             }
         }
         TrainingResults.write(spec, progress, finalRecall, finalMetrics, epochMetrics, examplesPerEpoch,
@@ -368,6 +417,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                 for (int j = 0; j < k; j++) {
                     out.writeInt(batch.negatives()[i * k + j]);
                 }
+                int count = batch.historyCounts()[i];
+                out.writeInt(count);
+                for (int j = 0; j < count; j++) {
+                    out.writeInt(batch.historyItems()[i * batch.historyLength() + j]);
+                }
             }
         }
         return bytes.toByteArray();
@@ -421,7 +475,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                 for (int j = 0; j < k; j++) {
                     negatives[j] = in.readInt();
                 }
-                batch.add(user, positive, negatives, 0);
+                int[] history = new int[in.readInt()];
+                for (int j = 0; j < history.length; j++) {
+                    history[j] = in.readInt();
+                }
+                batch.add(user, positive, negatives, 0, history, history.length);
             }
         }
     }

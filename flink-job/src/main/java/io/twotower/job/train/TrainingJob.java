@@ -55,7 +55,8 @@ public final class TrainingJob {
         rows.setParallelism(Math.max(1, Math.min(data.trainFiles.size(), env.getParallelism())));
         ((SourceTransformation<?, ?, ?>) rows.getTransformation()).setCoordinatorListeningID(listeningId);
         return rows.keyBy(r -> r.user)
-                .process(new NegativeSamplingFunction(data.numItems, spec.config.kNeg(), spec.config.seed()))
+                .process(new NegativeSamplingFunction(
+                        data.numItems, spec.config.kNeg(), spec.config.seed(), spec.config.historyLength()))
                 .name("sample negatives");
     }
 
