@@ -41,7 +41,7 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("eval_block_size", 4096);
         // Retrieval quality beyond the notebook (issue 8); every default keeps the notebook's model.
         DEFAULTS.put("model", "seed");
-        DEFAULTS.put("user_id_embedding", Boolean.TRUE);
+        DEFAULTS.put("user_id_embedding", Boolean.FALSE);
         DEFAULTS.put("history_length", 50);
         DEFAULTS.put("history_pooling", "mean");
         DEFAULTS.put("recency_decay", 0.9);
@@ -178,9 +178,6 @@ public final class TwoTowerConfig implements Serializable {
         if (!(recencyDecay() > 0) || recencyDecay() > 1) {
             throw outOfRange("recency_decay", "must be in (0, 1]");
         }
-        if (!historyTower() && !userIdEmbedding()) {
-            throw outOfRange("user_id_embedding", "can be false only with model: history (the seed tower has no other input)");
-        }
     }
 
     private void oneOf(String key, String... allowed) {
@@ -234,8 +231,8 @@ public final class TwoTowerConfig implements Serializable {
     /** seed: the notebook's user tower over the user id; history: over the user's recent items too. */
     public String model() { return (String) values.get("model"); }
     public boolean historyTower() { return model().equals("history"); }
-    /** With model: history, whether the user-id embedding is added to the pooled history. */
-    public boolean userIdEmbedding() { return (Boolean) values.get("user_id_embedding"); }
+    /** Whether the user tower reads the user-id embedding: always in seed mode; with model: history, when set. */
+    public boolean userIdEmbedding() { return !historyTower() || (Boolean) values.get("user_id_embedding"); }
     /** Most recent history items the history tower pools (0 in seed mode: no history is carried). */
     public int historyLength() { return historyTower() ? integer("history_length") : 0; }
     public boolean recencyPooling() { return values.get("history_pooling").equals("recency"); }
