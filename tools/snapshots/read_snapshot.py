@@ -3,6 +3,9 @@
 
     read_snapshot.py RUN_DIR         the snapshot LATEST names in RUN_DIR (<output>/snapshots/<run-id>)
     read_snapshot.py SNAPSHOT_DIR    one snapshot folder (<output>/snapshots/<run-id>/<sequence>)
+    read_snapshot.py DIR HISTORIES   also recompute user vectors with the history tower (model: history) from
+                                     HISTORIES, a JSON object {"<user_idx>": [item_idx, ... oldest first]}, and
+                                     report the largest difference to user_embeddings.npy
 
 RUN_DIR is a local folder (download an s3:// run first, e.g. `aws s3 cp --recursive`). Every file is checked
 against the manifest's size and SHA-256 before numpy loads it. Prints a JSON summary. Needs only numpy.
@@ -52,7 +55,63 @@ def load_snapshot(path):
     return manifest, users, items
 
 
+def layer_norm(x, weight, bias, eps):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def load_user_tower(folder, manifest):
+    """The history tower's weights (user_tower.npz) and settings (manifest["user_tower"]), or None."""
+    spec = manifest.get("user_tower")
+    if spec is None:
+        return None
+    return spec, dict(np.load(os.path.join(folder, spec["file"]), allow_pickle=False))
+
+
+def user_vector(tower, history, user_idx=None):
+    """A user's vector from their items (item indices, oldest first): what the trainer computes.
+
+    Works for users the snapshot never saw (cold start) and for histories newer than the snapshot. The
+    pooled input is the mean (or recency-weighted mean, weight decay**age, age 0 = latest) of the item
+    embedding rows of the last history_length items; user_embedding[user_idx] is added when the tower
+    reads user ids. Then twice Linear, LayerNorm, ReLU, and L2 normalisation (float32 throughout).
+    """
+    spec, w = tower
+    items = list(history)[-spec["history_length"]:]
+    x = np.zeros(w["item_embedding"].shape[1], dtype=np.float32)
+    if items:
+        if spec["pooling"] == "recency":
+            ages = np.arange(len(items) - 1, -1, -1)
+            weights = np.power(spec["recency_decay"], ages)
+        else:
+            weights = np.ones(len(items))
+        weights = (weights / weights.sum()).astype(np.float32)
+        x = (w["item_embedding"][items] * weights[:, None]).sum(axis=0)
+    if "user_embedding" in w and user_idx is not None:
+        x = x + w["user_embedding"][user_idx]
+    for layer in range(2):
+        x = x @ w[f"linear{layer}_weight"].T + w[f"linear{layer}_bias"]
+        x = layer_norm(x, w[f"norm{layer}_weight"], w[f"norm{layer}_bias"], spec["layer_norm_eps"])
+        x = np.maximum(x, 0)
+    return x / max(np.linalg.norm(x), 1e-12)
+
+
 def main(argv):
+    if len(argv) == 3:
+        manifest, users, _ = load_snapshot(argv[1])
+        tower = load_user_tower(snapshot_folder(argv[1]), manifest)
+        if tower is None:
+            raise ValueError(f"{argv[1]}: not a history-tower snapshot (no user_tower in the manifest)")
+        with open(argv[2], encoding="utf-8") as f:
+            histories = json.load(f)
+        error = 0.0
+        for user, history in histories.items():
+            vector = user_vector(tower, history, int(user))
+            error = max(error, float(np.abs(vector - users[int(user)]).max()))
+        print(json.dumps({"users_checked": len(histories), "history_max_abs_error": error,
+                          "input": tower[0]["input"], "arrays": sorted(tower[1].keys())}))
+        return 0
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2

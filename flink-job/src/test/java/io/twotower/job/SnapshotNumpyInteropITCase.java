@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.IdMapFile;
+import io.twotower.connectors.dataset.SequenceFiles;
+import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.NpyFormat;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.job.train.TrainingJob;
@@ -88,6 +90,49 @@ class SnapshotNumpyInteropITCase {
                 .toUri()), DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN);
         assertThat(snapshotUsers).hasSize(90).isEqualTo(preparedUsers);
         assertThat(Arrays.asList(snapshotUsers)).startsWith("1000", "1001");
+    }
+
+    /**
+     * With the history tower, numpy recomputes every user's exported vector from user_tower.npz and the
+     * user's history (the items before the validation row), as docs/snapshot-format.md tells a reader to.
+     */
+    @Test
+    void numpyRecomputesHistoryTowerUserVectors(@TempDir Path dir) throws Exception {
+        Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), 90, 120, 6, 15, 11);
+        Path data = dir.resolve("prepared");
+        PrepareJobITCase.prepare(log.toString(), data.toString());
+        Path out = dir.resolve("out");
+        TrainingJob.Options options = new TrainingJob.Options();
+        options.dataDir = data.toString();
+        options.outputDir = out.toString();
+        options.config = TwoTowerConfig.defaults().withValues(Map.of("d_model", 24, "batch_size", 64, "k_neg", 10,
+                "lr", 0.01, "epochs", 2, "model", "history", "history_length", 4, "history_pooling", "recency",
+                "negatives", "mixed"), "test");
+        options.runId = "history";
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        TrainingJobITCase.run(env, options);
+
+        Sequences validation = SequenceFiles.read(new DatasetLayout(
+                new org.apache.flink.core.fs.Path(data.toUri())).validation(), 90, 120);
+        Map<String, int[]> histories = new java.util.TreeMap<>();
+        for (int r = 0; r < validation.size(); r++) {
+            histories.put(String.valueOf(validation.user(r)), validation.history(r));
+        }
+        assertThat(histories).hasSize(90);
+        Path historiesFile = dir.resolve("histories.json");
+        new ObjectMapper().writeValue(historiesFile.toFile(), histories);
+        Path run = out.resolve("snapshots").resolve("history");
+        Process python = new ProcessBuilder("/usr/bin/python3", READER.toString(), run.toString(),
+                historiesFile.toString()).redirectErrorStream(true).start();
+        String printed = new String(python.getInputStream().readAllBytes()).trim();
+        assertThat(python.waitFor()).as(printed).isZero();
+        JsonNode numpy = new ObjectMapper().readTree(printed.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(numpy.get("users_checked").asInt()).isEqualTo(90);
+        assertThat(numpy.get("input").asText()).isEqualTo("history");
+        assertThat(numpy.get("arrays").toString()).contains("item_embedding", "linear1_weight", "norm0_bias")
+                .doesNotContain("user_embedding");
+        assertThat(numpy.get("history_max_abs_error").asDouble()).as(printed).isLessThan(1e-5);
     }
 
     static double dot(float[] users, int user, float[] items, int item) {

@@ -46,6 +46,15 @@ class TrainingJobITCase {
             "d_model", 32, "batch_size", 64, "k_neg", 10, "lr", 0.01, "epochs", 6, "patience", 6,
             "dropout", 0.1), "test");
 
+    /** conf/twotower-quality.yaml (history tower, mixed negatives with logQ) at the test's scale. */
+    static TwoTowerConfig quality() throws Exception {
+        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-quality.yaml"))) {
+            return TwoTowerConfig.fromYaml(in, "conf/twotower-quality.yaml").withValues(Map.of(
+                    "d_model", 32, "batch_size", 64, "k_neg", 2, "lr", 0.01, "epochs", 6, "patience", 6,
+                    "dropout", 0.1, "history_length", 10), "test");
+        }
+    }
+
     @BeforeAll
     static void prepareData() throws Exception {
         Path log = SyntheticInteractions.writeCsv(shared.resolve("log.csv"), 160, 200, 8, 25, 7);
@@ -126,6 +135,39 @@ class TrainingJobITCase {
     }
 
     @Test
+    void qualityConfigurationTrainsBeyondPopularityWithItsUserTowerInTheSnapshot(@TempDir Path out) throws Exception {
+        TwoTowerConfig config = quality();
+        assertThat(config.historyTower()).isTrue();
+        assertThat(config.excludeHistory()).isTrue();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        run(env, options(config, out));
+
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("twotower_results.json")));
+        assertThat(results.get("model_config").get("negatives").asText()).isEqualTo("mixed");
+        // Selection follows the seen-items-excluded ranking, as exclude_history asks.
+        double best = results.get("best_recall").asDouble();
+        assertThat(results.get("final_metrics").get("exclude_history").get("Recall@10").asDouble()).isEqualTo(best);
+        double baseline = results.get("baseline_best_recall").asDouble();
+        assertThat(best).as("best Recall@10 (seen items excluded) vs popularity %s", baseline).isGreaterThan(baseline);
+        JsonNode shortHistory = results.get("final_metrics").get("short_history");
+        assertThat(shortHistory.get("max_history").asInt()).isEqualTo(5);
+        assertThat(shortHistory.get("rows").asInt()).isBetween(0, 160);
+        if (shortHistory.get("rows").asInt() > 0) {
+            assertThat(shortHistory.get("exclude_history").get("Recall@10").asDouble()).isBetween(0.0, 1.0);
+        }
+
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");
+        Long latest = store.latestSequence();
+        assertThat(store.verify(latest)).isEmpty();
+        JsonNode tower = store.manifest(latest).get("user_tower");
+        assertThat(tower.get("file").asText()).isEqualTo("user_tower.npz");
+        assertThat(tower.get("history_length").asInt()).isEqualTo(10);
+        assertThat(Files.size(Path.of(store.snapshotDir(latest).getPath()).resolve("user_tower.npz")))
+                .as("item table 200 x 32 floats and more").isGreaterThan(200 * 32 * 4);
+    }
+
+    @Test
     void earlyStoppingReadsNoFurtherEpochs(@TempDir Path out) throws Exception {
         // A learning rate of ~0 keeps Recall@10 flat, so patience 2 stops after epoch 3 of 20.
         TwoTowerConfig flat = SMALL.withValues(Map.of("lr", 1e-12, "epochs", 20, "patience", 2), "test");
@@ -148,7 +190,16 @@ class TrainingJobITCase {
 
     @Test
     void failoverResumesFromTheCheckpointAndTrainsEveryExampleExactlyOnce(@TempDir Path dir) throws Exception {
-        TwoTowerConfig config = SMALL.withValues(Map.of("epochs", 3), "test");
+        failoverResumesExactly(SMALL.withValues(Map.of("epochs", 3), "test"), dir);
+    }
+
+    /** The same with the quality options: the pending batch's histories and the logQ estimator are checkpointed too. */
+    @Test
+    void qualityFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        failoverResumesExactly(quality().withValues(Map.of("epochs", 3), "test"), dir);
+    }
+
+    private static void failoverResumesExactly(TwoTowerConfig config, Path dir) throws Exception {
         // Parallelism 1 makes the arrival order deterministic, so a clean run is an exact reference.
         Path clean = dir.resolve("clean");
         StreamExecutionEnvironment cleanEnv = StreamExecutionEnvironment.getExecutionEnvironment();
