@@ -39,6 +39,13 @@ final class KafkaTestSupport {
     }
 
     static void send(String topic, List<String> values) throws Exception {
+        // Round-robin, so that every partition has data and event time advances in all of them.
+        send(topic, values, (i, partitions) -> i % partitions);
+    }
+
+    /** Sends value i to partition {@code partitioner(i, partitions)}. */
+    static void send(String topic, List<String> values,
+            java.util.function.BiFunction<Integer, Integer, Integer> partitioner) throws Exception {
         Properties props = new Properties();
         props.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         props.setProperty(ProducerConfig.ACKS_CONFIG, "all");
@@ -47,8 +54,7 @@ final class KafkaTestSupport {
             List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
             int partitions = producer.partitionsFor(topic).size();
             for (int i = 0; i < values.size(); i++) {
-                // Round-robin, so that every partition has data and event time advances in all of them.
-                futures.add(producer.send(new ProducerRecord<>(topic, i % partitions, null,
+                futures.add(producer.send(new ProducerRecord<>(topic, partitioner.apply(i, partitions), null,
                         values.get(i).getBytes(StandardCharsets.UTF_8))));
             }
             for (java.util.concurrent.Future<?> f : futures) {

@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twotower.connectors.kafka.EventFormat;
 import io.twotower.connectors.kafka.InteractionEvent;
+import io.twotower.connectors.dataset.DatasetLayout;
+import io.twotower.connectors.dataset.IdMapFile;
+import io.twotower.connectors.snapshot.NpyFormat;
 import io.twotower.connectors.snapshot.SnapshotStore;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.twotower.model.TwoTowerModel;
 import io.twotower.job.online.OnlineJob;
 import io.twotower.job.online.WindowReport;
 import io.twotower.job.train.TrainingJob;
@@ -33,6 +39,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The online job against the real Kafka broker, fed with a slice of the bundled MovieLens log. */
 class OnlineJobITCase {
@@ -136,6 +143,59 @@ class OnlineJobITCase {
         JsonNode manifest = store.manifest(store.sequences().get(store.sequences().size() - 1));
         assertThat(manifest.get("num_users").asInt()).isEqualTo(users.size());
         assertThat(manifest.get("num_items").asInt()).isEqualTo(items.size());
+    }
+
+    /**
+     * The online job with the quality options (history tower over the keyed-state history, mixed negatives
+     * with logQ): every event trained once, and the snapshot's user vectors are the model applied to each
+     * user's latest items, so a history that changed since training is reflected.
+     */
+    @Test
+    void historyTowerSnapshotsFollowEachUsersLatestItems(@TempDir Path out) throws Exception {
+        String topic = KafkaTestSupport.newTopic("history");
+        List<InteractionEvent> slice = log.subList(0, 3000);
+        // One partition per user, so each user's events keep their log order (as a producer keyed by user does).
+        KafkaTestSupport.send(topic, json(slice), (i, partitions) -> Math.floorMod(slice.get(i).user.hashCode(), partitions));
+        OnlineJob.Options o = options(topic, out, "it-history");
+        TwoTowerConfig config = SMALL.withValues(Map.of("model", "history", "history_length", 8,
+                "history_pooling", "recency", "negatives", "mixed", "k_neg", 2), "test");
+        o.spec.config = config;
+        JsonNode results = runBounded(o);
+        assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
+
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-history");
+        long last = store.sequences().get(store.sequences().size() - 1);
+        assertThat(store.verify(last)).isEmpty();
+        JsonNode manifest = store.manifest(last);
+        assertThat(manifest.get("user_tower").get("history_length").asInt()).isEqualTo(8);
+        Path folder = Path.of(store.snapshotDir(last).getPath());
+        String[] users = IdMapFile.read(new org.apache.flink.core.fs.Path(folder.resolve(DatasetLayout.USER_MAP).toUri()),
+                DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN);
+        String[] items = IdMapFile.read(new org.apache.flink.core.fs.Path(folder.resolve(DatasetLayout.ITEM_MAP).toUri()),
+                DatasetLayout.ITEM_ID_COLUMN, DatasetLayout.ITEM_IDX_COLUMN);
+        Map<String, Integer> itemIndex = new java.util.HashMap<>();
+        for (int i = 0; i < items.length; i++) {
+            itemIndex.put(items[i], i);
+        }
+        // Each user's last 8 items in event-time order (ties keep log order, as the keyed history does).
+        int[][] latest = new int[users.length][];
+        for (int u = 0; u < users.length; u++) {
+            String id = users[u];
+            List<InteractionEvent> mine = slice.stream().filter(e -> e.user.equals(id)).collect(Collectors.toList());
+            latest[u] = mine.subList(Math.max(0, mine.size() - 8), mine.size()).stream()
+                    .mapToInt(e -> itemIndex.get(e.item)).toArray();
+        }
+        float[] exported = NpyFormat.values(Files.readAllBytes(folder.resolve("user_embeddings.npy")));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TwoTowerModel model = TwoTowerModel.of(manager, config, NDList.decode(manager,
+                    Files.readAllBytes(folder.resolve("model_parameters.ndlist"))));
+            int[] all = java.util.stream.IntStream.range(0, users.length).toArray();
+            float[] expected = model.userVectors(manager, all, latest, 0, users.length).toFloatArray();
+            assertThat(exported).hasSameSizeAs(expected);
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(exported[i]).as("user vector element %d", i).isCloseTo(expected[i], within(1e-5f));
+            }
+        }
     }
 
     @Test

@@ -3,12 +3,12 @@ package io.twotower.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 
 import java.util.List;
@@ -108,11 +108,21 @@ public final class Tower {
                     .singletonOrThrow();
             x = Activation.relu(x);
             if (training && dropout > 0) {
-                x = Dropout.dropout(x, dropout, true).singletonOrThrow();
+                x = dropout(x, dropout);
             }
         }
         NDArray norm = x.norm(new int[] {1}, true).maximum(NORMALIZE_EPS);
         return x.div(norm);
+    }
+
+    /**
+     * Inverted dropout, as nn.Dropout: each element kept with probability 1 - p and scaled by 1 / (1 - p).
+     * The mask comes from one uniform draw compared with p rather than torch's bernoulli_, which took a
+     * quarter of a CPU training step (BENCHMARKS.md); same distribution, a different random stream.
+     */
+    static NDArray dropout(NDArray x, float p) {
+        NDArray keep = x.getManager().randomUniform(0f, 1f, x.getShape()).gte(p).toType(DataType.FLOAT32, false);
+        return x.mul(keep.muli(1f / (1f - p)));
     }
 
     /** Appends more embedding rows (a grown vocabulary), initialised N(0, 0.1) as the seed does. */

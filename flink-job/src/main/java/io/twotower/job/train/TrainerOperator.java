@@ -281,13 +281,21 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
     }
 
-    /** The same metrics on the validation rows whose user had at most {@link #SHORT_HISTORY} items before. */
+    /**
+     * The same metrics for short histories: on the validation rows whose user had at most
+     * {@link #SHORT_HISTORY} items before, and (history tower only) on every validation row with the
+     * user known by their last {@link #SHORT_HISTORY} items alone, both as the tower's input and as the
+     * seen items (a user new to the system; the id tower cannot be asked that question).
+     */
     private ObjectNode evaluateShortHistories(TwoTowerModel model) {
         List<Integer> rows = new ArrayList<>();
+        int[][] truncated = new int[validation.size()][];
         for (int r = 0; r < validation.size(); r++) {
-            if (validationHistories[r].length <= SHORT_HISTORY) {
+            int[] h = validationHistories[r];
+            if (h.length <= SHORT_HISTORY) {
                 rows.add(r);
             }
+            truncated[r] = java.util.Arrays.copyOfRange(h, Math.max(0, h.length - SHORT_HISTORY), h.length);
         }
         int[] users = new int[rows.size()];
         int[] positives = new int[rows.size()];
@@ -305,6 +313,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, users, histories, positives, null, k));
             out.putPOJO("exclude_history",
                     RetrievalMetrics.evaluate(evaluator, model, users, histories, positives, histories, k));
+        }
+        if (spec.config.historyTower()) {
+            out.putPOJO("last_items_only_exclude_history", RetrievalMetrics.evaluate(evaluator, model,
+                    validation.users(), truncated, validation.positives(), truncated, k));
         }
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
     }

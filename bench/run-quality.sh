@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Retrieval quality on the bundled MovieLens data (issue 8): each configuration trained by our job, with
+# early stopping, on the same prepared data; the best configuration over 3 seeds. One command, one report:
+#
+#   bench/run-quality.sh [--seeds 42,43,44] [--out DIR] [--jar JAR] [--configs name,name,...]
+#
+#   seed        the notebook's model (conf/twotower.yaml defaults), one run per seed
+#   quality     conf/twotower-quality.yaml, one run per seed
+#   ablations of quality, first seed only:
+#     quality-uniform   negatives: uniform, k_neg 50 (history tower, the notebook's sampled softmax)
+#     quality-nologq    logq_correction: false
+#     quality-mean      history_pooling: mean
+#     quality-inbatch   negatives: in_batch (no uniform negatives)
+#     quality-idtower   model: seed (user-id tower) with the quality loss (mixed negatives, logQ, scale 20)
+#     quality-scale10   fixed_logit_scale: 10 (the notebook's temperature)
+#
+# Every run: `java -jar JAR train --data <prepared> --config <file> --set seed=S` under /usr/bin/time -v
+# (wall seconds, peak memory). bench/summarize_quality.py prints the tables (also DIR/summary.md): the
+# final (best-epoch) model's metrics both ways, mean +- spread over seeds, time, and the popularity baselines.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# libtorch's idle OpenMP threads spin by default and starve the training thread (see README).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+SEEDS="42,43,44"
+OUT=""
+JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
+CONFIGS="seed,quality,quality-uniform,quality-nologq,quality-mean,quality-inbatch,quality-idtower,quality-scale10"
+RATINGS="$ROOT/data/movielens-small/ratings.csv"
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seeds) SEEDS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --jar) JAR="$2"; shift 2 ;;
+    --configs) CONFIGS="$2"; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) echo "unknown argument $1" >&2; usage 2 ;;
+  esac
+done
+OUT="${OUT:-$ROOT/work/bench/quality-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+echo "quality benchmark output: $OUT"
+
+if [[ ! -f "$JAR" ]]; then
+  SRC="$ROOT/flink-job/target/twotower-job.jar"
+  unzip -l "$SRC" >/dev/null 2>&1 || { echo "no complete job jar at $SRC (build it with bin/demo or mvn package)" >&2; exit 1; }
+  cp -p "$SRC" "$JAR.tmp.$$" && mv "$JAR.tmp.$$" "$JAR"
+  echo "copied $SRC to $JAR"
+fi
+
+DATA="$OUT/data"
+if [[ ! -f "$DATA/sequences_val.parquet" ]]; then
+  java -jar "$JAR" prepare --input "$RATINGS" --output "$DATA" >"$OUT/prepare.log" 2>&1
+fi
+
+# name -> config file and overrides
+config_args() {
+  local q="$ROOT/conf/twotower-quality.yaml"
+  case "$1" in
+    seed) echo "--config $ROOT/conf/twotower.yaml" ;;
+    quality) echo "--config $q" ;;
+    quality-uniform) echo "--config $q --set negatives=uniform --set k_neg=50" ;;
+    quality-nologq) echo "--config $q --set logq_correction=false" ;;
+    quality-mean) echo "--config $q --set history_pooling=mean" ;;
+    quality-inbatch) echo "--config $q --set negatives=in_batch" ;;
+    quality-idtower) echo "--config $q --set model=seed" ;;
+    quality-scale10) echo "--config $q --set fixed_logit_scale=10" ;;
+    *) echo "unknown configuration $1" >&2; exit 2 ;;
+  esac
+}
+
+IFS=, read -ra SEED_LIST <<<"$SEEDS"
+IFS=, read -ra CONFIG_LIST <<<"$CONFIGS"
+for name in "${CONFIG_LIST[@]}"; do
+  seeds=("${SEED_LIST[@]}")
+  [[ "$name" == seed || "$name" == quality ]] || seeds=("${SEED_LIST[0]}")
+  for s in "${seeds[@]}"; do
+    run="$OUT/$name-s$s"
+    [[ -f "$run/twotower_results.json" ]] && { echo "$name seed $s: done before"; continue; }
+    rm -rf "$run"
+    echo "$(date +%T) $name seed $s"
+    # shellcheck disable=SC2046
+    /usr/bin/time -v -o "$run.time" java -jar "$JAR" train --data "$DATA" --output "$run" \
+      $(config_args "$name") --set seed="$s" >"$run.log" 2>&1 || { echo "$name seed $s failed: $run.log" >&2; exit 1; }
+  done
+done
+/usr/bin/python3 "$ROOT/bench/summarize_quality.py" "$OUT" | tee "$OUT/summary.md"
