@@ -21,6 +21,10 @@ import java.util.Arrays;
  *
  * <p>The item tower runs once per batch over the batch's distinct items, not over batch x (1 + k)
  * rows: the same function of the same parameters, a fraction of the work.
+ *
+ * <p>Beyond the notebook ({@code negatives: in_batch | mixed}) the softmax runs over candidates shared by
+ * the whole batch, with the logQ correction from a {@link StreamingFrequencyEstimator} the trainer
+ * updates per micro-batch; see {@link #batchLoss}.
  */
 public final class TwoTowerTrainer implements AutoCloseable {
     private final TwoTowerConfig config;
