@@ -124,7 +124,8 @@ def python_side(out, name):
     }
 
 
-EPOCH_RE = re.compile(r'Epoch (\d+): Loss=([0-9.]+), Recall@\d+=([0-9.]+), lr=([0-9.eE+-]+), '
+# The epoch line gained "(seen items excluded: x)" after Recall@K; both forms parse.
+EPOCH_RE = re.compile(r'Epoch (\d+): Loss=([0-9.]+), Recall@\d+=([0-9.]+)(?: \(seen items excluded: [0-9.]+\))?, lr=([0-9.eE+-]+), '
                       r'examples/s=([0-9.]+), examples=(\d+), steps=(\d+)')
 
 

@@ -33,11 +33,12 @@ import java.util.Locale;
  * Times (median ms per micro-batch, warm-up excluded):
  * <ul>
  *   <li>{@code trainBatch}: {@link TwoTowerTrainer#trainBatch}, per micro-batch (AdamW every 2nd, amortised);
- *   <li>{@code graph as trainer}: forward + backward of the trainer's graph (re-built here op for op: gather
- *       by advanced indexing {@code v.get(idx)}, scores by broadcast multiply + sum), no optimizer;
- *   <li>{@code gather by embedding}: the same, but each slot's vector is gathered with
- *       {@code torch.embedding(idx, v)} (index_select; backward index_add) instead of {@code v.get(idx)}
- *       (index; backward index_put_ with accumulate);
+ *   <li>{@code gather by v.get}: forward + backward of the trainer's graph as it was before issue 7's
+ *       change (gather by advanced indexing {@code v.get(idx)}, backward index_put_ with accumulate;
+ *       scores by broadcast multiply + sum), no optimizer;
+ *   <li>{@code graph as trainer}: the same with each slot's vector gathered by
+ *       {@code torch.embedding(idx, v)} (index_select; backward a dense scatter-add), as
+ *       TwoTowerTrainer.batchLoss does now;
  *   <li>{@code + bmm scores}: also the negatives' scores by a batched matmul [B,k,d] x [B,d,1];
  *   <li>{@code towers only}: forward + backward of the two towers alone (user on B rows, item on U rows)
  *       with a trivial loss: what no gather or scoring change can remove;
@@ -157,8 +158,8 @@ public final class StepBreakdown {
     }
 
     private enum Variant {
-        AS_TRAINER("graph as trainer (fwd+bwd, no optimizer)"),
-        EMBEDDING_GATHER("gather by embedding (index_select)"),
+        AS_TRAINER("gather by v.get (the trainer before issue 7)"),
+        EMBEDDING_GATHER("graph as trainer: gather by embedding (fwd+bwd)"),
         BMM("gather by embedding + bmm scores"),
         TOWERS_ONLY("towers only (user B rows, item U rows)"),
         TOWERS_UNIFORM_DROPOUT("towers only, dropout mask from rand() < keep"),
