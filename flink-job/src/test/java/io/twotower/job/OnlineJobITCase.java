@@ -160,10 +160,28 @@ class OnlineJobITCase {
         TwoTowerConfig config = SMALL.withValues(Map.of("model", "history", "history_length", 8,
                 "history_pooling", "recency", "negatives", "mixed", "k_neg", 2), "test");
         o.spec.config = config;
+        // Monthly windows with no tolerance, so that the regression rule has windows to decide on.
+        o.spec.windowMillis = Duration.ofDays(30).toMillis();
+        o.spec.regressionTolerance = 0.0;
         JsonNode results = runBounded(o);
         assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
 
         SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-history");
+        // A window regresses when its Recall@10 falls below the last accepted window's; LATEST is the last accepted.
+        List<String> windows = Files.readAllLines(out.resolve("windows.jsonl"));
+        assertThat(windows.size()).as("monthly windows over the first 3000 events").isGreaterThan(1);
+        double accepted = -1;
+        long lastAccepted = -1;
+        for (String line : windows) {
+            JsonNode w = JSON.readTree(line);
+            double recall = w.get("recall").asDouble();
+            assertThat(w.get("regression").asBoolean()).as(line).isEqualTo(accepted >= 0 && recall < accepted);
+            if (!w.get("regression").asBoolean()) {
+                accepted = recall;
+                lastAccepted = w.get("snapshotSequence").asLong();
+            }
+        }
+        assertThat(store.latestSequence()).isEqualTo(lastAccepted);
         long last = store.sequences().get(store.sequences().size() - 1);
         assertThat(store.verify(last)).isEmpty();
         JsonNode manifest = store.manifest(last);

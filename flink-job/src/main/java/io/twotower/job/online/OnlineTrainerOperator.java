@@ -119,6 +119,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         long newItems;
         long windows;
         double bestRecall = -1;
+        /** Recall@K of the last window that was not a regression: the reference for the next one. */
+        double acceptedRecall = -1;
         /** Windows ending at or before this are closed; later events for them count in the next open window. */
         long closedUntil = Long.MIN_VALUE;
         long late;
@@ -381,10 +383,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         r.newItems = w.newItems;
         r.loss = w.trained == 0 ? Double.NaN : w.lossSum / w.trained;
         r.learningRate = trainer == null ? spec.config.lr() : trainer.optimizer().learningRate();
-        r.regression = totals.bestRecall >= 0 && r.recall < totals.bestRecall - spec.regressionTolerance;
+        // Against the last accepted window, not the best ever: over a growing catalog Recall@K drifts down
+        // slowly, and a best-so-far reference would turn every later window into a "regression".
+        r.regression = totals.acceptedRecall >= 0 && r.recall < totals.acceptedRecall - spec.regressionTolerance;
         if (!r.regression) {
-            totals.bestRecall = Math.max(totals.bestRecall, r.recall);
+            totals.acceptedRecall = r.recall;
         }
+        totals.bestRecall = Math.max(totals.bestRecall, r.recall);
         totals.windows++;
         if (trainer != null && totals.windows % spec.snapshotEveryWindows == 0) {
             totals.snapshotSequence++;
@@ -526,6 +531,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                     out.writeInt(item);
                 }
             }
+            out.writeDouble(totals.acceptedRecall);
         }
         checkpointedState.update(List.of(bytes.toByteArray()));
     }
@@ -533,8 +539,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private void restore(byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int version = in.readInt();
-            if (version != STATE_VERSION) {
-                throw new IOException("unsupported online trainer checkpoint version " + version);
+            // Version 1 (before the history tower) lacks the remembered histories and the accepted recall.
+            if (version != STATE_VERSION && version != 1) {
+                throw new IOException("unsupported online trainer checkpoint version " + version + " (this build reads 1 and "
+                        + STATE_VERSION + ")");
             }
             if (in.readBoolean()) {
                 byte[] t = new byte[in.readInt()];
@@ -597,7 +605,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             for (int i = 0; i < restores; i++) {
                 totals.restoredAtEvents.add(in.readLong());
             }
-            int remembered = in.readInt();
+            int remembered = version >= 2 ? in.readInt() : 0;
             for (int i = 0; i < remembered; i++) {
                 int user = in.readInt();
                 int[] history = new int[in.readInt()];
@@ -606,6 +614,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 }
                 latestHistories.put(user, history);
             }
+            totals.acceptedRecall = version >= 2 ? in.readDouble() : totals.bestRecall;
         }
     }
 

@@ -442,8 +442,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private void restore(byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int version = in.readInt();
-            if (version != STATE_VERSION) {
-                throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads "
+            // Version 1 (before the history tower) stored no history with the pending examples.
+            if (version != STATE_VERSION && version != 1) {
+                throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads 1 and "
                         + STATE_VERSION + ")");
             }
             trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
@@ -487,7 +488,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                 for (int j = 0; j < k; j++) {
                     negatives[j] = in.readInt();
                 }
-                int[] history = new int[in.readInt()];
+                int[] history = new int[version >= 2 ? in.readInt() : 0];
                 for (int j = 0; j < history.length; j++) {
                     history[j] = in.readInt();
                 }
