@@ -106,7 +106,7 @@ public final class TwoTowerModel implements AutoCloseable {
         return userTower.forwardInput(input, training);
     }
 
-    /** As above for rows {@code [from, to)} of per-row arrays: users[r] and histories[r] (oldest first). */
+    /** As above, in eval mode, for rows {@code [from, to)} of per-row arrays: users[r] and histories[r] (oldest first). */
     public NDArray userVectors(NDManager scope, int[] users, int[][] histories, int from, int to) {
         int n = to - from;
         long[] ids = new long[n];
