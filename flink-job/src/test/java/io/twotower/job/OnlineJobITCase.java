@@ -109,6 +109,8 @@ class OnlineJobITCase {
         JsonNode results = runBounded(options(topic, out, "it-online"));
         assertThat(results.get("events").asLong()).isEqualTo(3000);
         assertThat(results.get("dead_lettered").asLong()).isEqualTo(3);
+        assertThat(results.get("prequential_recall_exclude_history").asDouble())
+                .isGreaterThan(results.get("prequential_recall").asDouble());
         assertThat(results.get("events_read").asLong()).isEqualTo(3003);
         // Every good event is trained exactly once, unless no negative existed yet (first events of a cold start).
         assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
@@ -130,6 +132,8 @@ class OnlineJobITCase {
         for (String line : windows) {
             JsonNode w = JSON.readTree(line);
             assertThat(w.get("recall").asDouble()).isBetween(0.0, 1.0);
+            // Seen-item filtering can only lift a positive: never fewer hits than over all items.
+            assertThat(w.get("hitsExcludeHistory").asLong()).isGreaterThanOrEqualTo(w.get("hits").asLong());
             windowEvents += w.get("events").asLong();
         }
         assertThat(windowEvents).isEqualTo(3000);

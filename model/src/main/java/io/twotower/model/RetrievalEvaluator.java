@@ -126,6 +126,71 @@ public final class RetrievalEvaluator {
         return ranks;
     }
 
+    /**
+     * Both rankings in one scoring pass: {@code [0]} over all items, {@code [1]} with row r's items
+     * excluded[r] filtered (the positive itself never is). The filtered rank is the plain one minus the
+     * excluded items that outscore the positive, so only those scores leave the native side.
+     */
+    public int[][] ranksBothWays(TwoTowerModel model, int[] users, int[][] histories, int[] positives,
+            int[][] excluded) {
+        JniUtils.setGradMode(false);
+        int rows = users.length;
+        int[] plain = new int[rows];
+        int[] filtered = new int[rows];
+        boolean[] seen = new boolean[model.numItems()];
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray items = allItemVectors(model, scope);
+            long cols = items.getShape().get(0);
+            for (int start = 0; start < rows; start += blockSize) {
+                int end = Math.min(rows, start + blockSize);
+                try (NDManager blockScope = scope.newSubManager()) {
+                    long[] p = new long[end - start];
+                    for (int r = start; r < end; r++) {
+                        p[r - start] = positives[r];
+                    }
+                    NDArray scores = model.userVectors(blockScope, users, histories, start, end)
+                            .matMul(items.transpose());
+                    NDArray posScores = scores.gather(blockScope.create(p).expandDims(1), 1);
+                    int[] blockRanks = scores.gt(posScores).sum(new int[] {1})
+                            .toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                    float[] pos = posScores.toFloatArray();
+                    // Each row's distinct excluded items other than its positive, as flat indices into scores.
+                    java.util.List<Long> flat = new java.util.ArrayList<>();
+                    java.util.List<Integer> owners = new java.util.ArrayList<>();
+                    for (int r = start; r < end; r++) {
+                        int[] ex = excluded == null ? null : excluded[r];
+                        if (ex == null) {
+                            continue;
+                        }
+                        for (int item : ex) {
+                            if (item != positives[r] && !seen[item]) {
+                                seen[item] = true;
+                                flat.add((r - start) * cols + item);
+                                owners.add(r);
+                            }
+                        }
+                        for (int item : ex) {
+                            seen[item] = false;
+                        }
+                    }
+                    System.arraycopy(blockRanks, 0, plain, start, blockRanks.length);
+                    System.arraycopy(blockRanks, 0, filtered, start, blockRanks.length);
+                    if (!flat.isEmpty()) {
+                        long[] idx = flat.stream().mapToLong(Long::longValue).toArray();
+                        float[] exScores = scores.reshape(-1).get(blockScope.create(idx)).toFloatArray();
+                        for (int i = 0; i < idx.length; i++) {
+                            int r = owners.get(i);
+                            if (exScores[i] > pos[r - start]) {
+                                filtered[r]--;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new int[][] {plain, filtered};
+    }
+
     private static NDArray maskExcluded(
             NDManager scope, NDArray scores, int[][] excluded, int[] positives, int start, int end) {
         int count = 0;

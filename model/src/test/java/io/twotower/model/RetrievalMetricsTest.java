@@ -54,4 +54,26 @@ class RetrievalMetricsTest {
             assertThat(covered).isBetween(10, 40);
         }
     }
+
+    @Test
+    void bothWaysInOnePassEqualTheTwoSeparateRankings() {
+        TwoTowerConfig config = TwoTowerConfig.defaults().withValues(Map.of("d_model", 8, "dropout", 0,
+                "model", "history", "history_length", 3), "test");
+        try (NDManager root = NDManager.newBaseManager();
+                TwoTowerModel model = TwoTowerModel.initialise(root.newSubManager(), config, 6, 40)) {
+            // Block size 4 over 6 rows: two blocks; histories with repeats, the positive and empty ones.
+            RetrievalEvaluator evaluator = new RetrievalEvaluator(4);
+            int[] users = {0, 1, 2, 3, 4, 5};
+            int[] pos = {3, 9, 17, 22, 31, 39};
+            int[][] seen = {{1, 2, 2, 3, 5}, {}, {17, 0, 39, 38, 37, 36, 35, 34}, {21, 22, 23}, null, {1, 1, 1}};
+            int[][] both = evaluator.ranksBothWays(model, users, seen, pos, seen);
+            assertThat(both[0]).containsExactly(evaluator.ranks(model, users, seen, pos, null));
+            assertThat(both[1]).containsExactly(evaluator.ranks(model, users, seen, pos, seen));
+            boolean lifted = false;
+            for (int r = 0; r < 6; r++) {
+                lifted |= both[1][r] < both[0][r];
+            }
+            assertThat(lifted).as("some seen item outscored a positive, so filtering changes a rank").isTrue();
+        }
+    }
 }

@@ -99,6 +99,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         long start;
         long events;
         long hits;
+        long hitsExcludeHistory;
         long trained;
         long skipped;
         long newUsers;
@@ -112,6 +113,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private static final class Totals {
         long events;
         long hits;
+        long hitsExcludeHistory;
         long trained;
         long skipped;
         long deadLettered;
@@ -287,7 +289,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         for (int i = 0; i < n; i++) {
             histories[i] = pending.get(i).history;
         }
-        int[] ranks = evaluator.ranks(trainer.model(), u, histories, pos, null);
+        // Ranked both ways in one pass: over all items, and without the user's earlier items.
+        int[][] ranks = evaluator.ranksBothWays(trainer.model(), u, histories, pos, histories);
         TrainingBatch batch = new TrainingBatch(n, config.kNeg(), config.historyLength());
         int[] negatives = new int[config.kNeg()];
         List<WindowStats> trainedWindows = new ArrayList<>(n);
@@ -296,9 +299,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             rememberHistory(p);
             WindowStats w = window(p.timestamp);
             w.events++;
-            if (ranks[i] < config.evalTopK()) {
+            if (ranks[0][i] < config.evalTopK()) {
                 w.hits++;
                 totals.hits++;
+            }
+            if (ranks[1][i] < config.evalTopK()) {
+                w.hitsExcludeHistory++;
+                totals.hitsExcludeHistory++;
             }
             if (sampler.allowed(p.item, p.history, p.history.length) <= 0) {
                 // Nothing in the catalog can be a negative yet (e.g. the very first events of a cold start).
@@ -378,6 +385,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         r.events = w.events;
         r.hits = w.hits;
         r.recall = w.events == 0 ? 0 : (double) w.hits / w.events;
+        r.hitsExcludeHistory = w.hitsExcludeHistory;
+        r.recallExcludeHistory = w.events == 0 ? 0 : (double) w.hitsExcludeHistory / w.events;
         r.trained = w.trained;
         r.newUsers = w.newUsers;
         r.newItems = w.newItems;
@@ -385,11 +394,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         r.learningRate = trainer == null ? spec.config.lr() : trainer.optimizer().learningRate();
         // Against the last accepted window, not the best ever: over a growing catalog Recall@K drifts down
         // slowly, and a best-so-far reference would turn every later window into a "regression".
-        r.regression = totals.acceptedRecall >= 0 && r.recall < totals.acceptedRecall - spec.regressionTolerance;
+        // The recall that decides follows exclude_history, as the train job's selection does.
+        double recall = spec.config.excludeHistory() ? r.recallExcludeHistory : r.recall;
+        r.regression = totals.acceptedRecall >= 0 && recall < totals.acceptedRecall - spec.regressionTolerance;
         if (!r.regression) {
-            totals.acceptedRecall = r.recall;
+            totals.acceptedRecall = recall;
         }
-        totals.bestRecall = Math.max(totals.bestRecall, r.recall);
+        totals.bestRecall = Math.max(totals.bestRecall, recall);
         totals.windows++;
         if (trainer != null && totals.windows % spec.snapshotEveryWindows == 0) {
             totals.snapshotSequence++;
@@ -399,9 +410,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             r.snapshotLatencyMaxMs = w.firstArrivalMs == Long.MAX_VALUE ? 0 : now - w.firstArrivalMs;
             r.snapshotLatencyMinMs = w.lastArrivalMs == 0 ? 0 : now - w.lastArrivalMs;
         }
-        LOG.info(String.format("Window %s: events=%d, Recall@%d=%.4f, trained=%d, new users=%d, new items=%d, "
-                        + "loss=%.4f, lr=%.3g%s", Instant.ofEpochMilli(r.windowStart), r.events, spec.config.evalTopK(),
-                r.recall, r.trained, r.newUsers, r.newItems, r.loss, r.learningRate,
+        LOG.info(String.format("Window %s: events=%d, Recall@%d=%.4f (seen items excluded: %.4f), trained=%d, "
+                        + "new users=%d, new items=%d, loss=%.4f, lr=%.3g%s", Instant.ofEpochMilli(r.windowStart),
+                r.events, spec.config.evalTopK(), r.recall, r.recallExcludeHistory, r.trained, r.newUsers, r.newItems, r.loss, r.learningRate,
                 r.regression ? " REGRESSION: LATEST stays on the previous snapshot" : ""));
         windowLines.add(JSON.writeValueAsString(r));
         writeFile(new Path(spec.outputDir, WINDOWS_FILE), String.join("\n", windowLines) + "\n");
@@ -418,7 +429,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         ObjectNode fields = EmbeddingExport.manifestFields(model, spec.config, "online", trainer.steps());
         fields.put("window", Instant.ofEpochMilli(r.windowStart).toString());
         fields.put("events_trained", totals.trained);
-        fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), r.recall).put("train_loss", r.loss);
+        fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), r.recall)
+                .put("Recall@" + spec.config.evalTopK() + "_exclude_history", r.recallExcludeHistory)
+                .put("train_loss", r.loss);
         snapshots.publish(totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
         if (makeLatest) {
             totals.latestSequence = totals.snapshotSequence;
@@ -445,6 +458,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         results.put("windows", totals.windows);
         results.put("late_events", totals.late);
         results.put("prequential_recall", totals.events == 0 ? 0 : (double) totals.hits / totals.events);
+        results.put("prequential_recall_exclude_history",
+                totals.events == 0 ? 0 : (double) totals.hitsExcludeHistory / totals.events);
         results.put("best_window_recall", Math.max(0, totals.bestRecall));
         results.put("optimizer_steps", trainer == null ? 0 : trainer.steps());
         results.putPOJO("restored_at_events", totals.restoredAtEvents);
@@ -532,6 +547,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 }
             }
             out.writeDouble(totals.acceptedRecall);
+            out.writeLong(totals.hitsExcludeHistory);
+            for (WindowStats w : open.values()) {
+                out.writeLong(w.hitsExcludeHistory);
+            }
         }
         checkpointedState.update(List.of(bytes.toByteArray()));
     }
@@ -615,6 +634,12 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 latestHistories.put(user, history);
             }
             totals.acceptedRecall = version >= 2 ? in.readDouble() : totals.bestRecall;
+            if (version >= 2) {
+                totals.hitsExcludeHistory = in.readLong();
+                for (WindowStats w : open.values()) {
+                    w.hitsExcludeHistory = in.readLong();
+                }
+            }
         }
     }
 

@@ -7,6 +7,9 @@ public class WindowReport {
     public long events;
     public long hits;
     public double recall;
+    /** The same prequential ranking with the user's earlier items filtered out (seen-item filtering). */
+    public long hitsExcludeHistory;
+    public double recallExcludeHistory;
     public long trained;
     public long newUsers;
     public long newItems;
