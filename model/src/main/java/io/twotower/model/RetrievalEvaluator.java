@@ -155,18 +155,23 @@ public final class RetrievalEvaluator {
                             .toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
                     float[] pos = posScores.toFloatArray();
                     // Each row's distinct excluded items other than its positive, as flat indices into scores.
-                    java.util.List<Long> flat = new java.util.ArrayList<>();
-                    java.util.List<Integer> owners = new java.util.ArrayList<>();
+                    int count = 0;
                     for (int r = start; r < end; r++) {
-                        int[] ex = excluded == null ? null : excluded[r];
+                        count += excluded == null || excluded[r] == null ? 0 : excluded[r].length;
+                    }
+                    long[] idx = new long[count];
+                    int[] owner = new int[count];
+                    int n = 0;
+                    for (int r = start; r < end && excluded != null; r++) {
+                        int[] ex = excluded[r];
                         if (ex == null) {
                             continue;
                         }
                         for (int item : ex) {
                             if (item != positives[r] && !seen[item]) {
                                 seen[item] = true;
-                                flat.add((r - start) * cols + item);
-                                owners.add(r);
+                                idx[n] = (r - start) * cols + item;
+                                owner[n++] = r;
                             }
                         }
                         for (int item : ex) {
@@ -175,13 +180,12 @@ public final class RetrievalEvaluator {
                     }
                     System.arraycopy(blockRanks, 0, plain, start, blockRanks.length);
                     System.arraycopy(blockRanks, 0, filtered, start, blockRanks.length);
-                    if (!flat.isEmpty()) {
-                        long[] idx = flat.stream().mapToLong(Long::longValue).toArray();
-                        float[] exScores = scores.reshape(-1).get(blockScope.create(idx)).toFloatArray();
-                        for (int i = 0; i < idx.length; i++) {
-                            int r = owners.get(i);
-                            if (exScores[i] > pos[r - start]) {
-                                filtered[r]--;
+                    if (n > 0) {
+                        float[] exScores = scores.reshape(-1).get(blockScope.create(java.util.Arrays.copyOf(idx, n)))
+                                .toFloatArray();
+                        for (int i = 0; i < n; i++) {
+                            if (exScores[i] > pos[owner[i] - start]) {
+                                filtered[owner[i]]--;
                             }
                         }
                     }
