@@ -3,6 +3,7 @@
 # with the same epochs and the notebook's hyper-parameters (issue 7). One command, one report:
 #
 #   bench/run-benchmark.sh [--epochs N] [--out DIR] [--jar JAR] [--no-online] [--sides nb,fast,ours,ours-spin,online]
+#                          [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-quality.yaml")
 #
 #   (a) nb     bench/python/reference_notebook.py (faithful port of the notebook), --threads 2
 #   (b) fast   bench/python/reference_fast.py (vectorised, item tower over the batch's distinct items), --threads 2
@@ -29,6 +30,7 @@ EPOCHS=2
 OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
 SIDES="nb,fast,ours,ours-spin,online"
+ONLINE_ARGS=""
 PY=/usr/bin/python3
 THREADS=2
 KAFKA_PORT_BENCH="${BENCH_KAFKA_PORT:-39092}"
@@ -43,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --jar) JAR="$2"; shift 2 ;;
     --no-online) SIDES="${SIDES//,online/}"; shift ;;
     --sides) SIDES="$2"; shift 2 ;;
+    --online-args) ONLINE_ARGS="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
@@ -158,7 +161,7 @@ if has_side online; then
     if run_side replay java -jar "$JAR" replay --input "$RATINGS" --bootstrap-servers "127.0.0.1:$KAFKA_PORT_BENCH" \
         --topic "$TOPIC"; then
       run_side online java -jar "$JAR" online --bootstrap-servers "127.0.0.1:$KAFKA_PORT_BENCH" --topic "$TOPIC" \
-        --output "$OUT/online-out" --until-latest --window "365 d" --snapshot-every 1000 || FAILED=1
+        --output "$OUT/online-out" --until-latest --window "365 d" --snapshot-every 1000 $ONLINE_ARGS || FAILED=1
     else
       FAILED=1
     fi
