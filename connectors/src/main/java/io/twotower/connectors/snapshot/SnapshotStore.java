@@ -214,7 +214,12 @@ public final class SnapshotStore {
 
     /** The manifest of a snapshot, or null when it has none (never completed). */
     public JsonNode manifest(long sequence) throws IOException {
-        Path m = new Path(snapshotDir(sequence), MANIFEST);
+        return manifestIn(snapshotDir(sequence));
+    }
+
+    /** The manifest of the snapshot folder {@code dir}, or null when it has none. */
+    public static JsonNode manifestIn(Path dir) throws IOException {
+        Path m = new Path(dir, MANIFEST);
         byte[] bytes;
         try {
             if (!m.getFileSystem().exists(m)) {
@@ -238,11 +243,15 @@ public final class SnapshotStore {
 
     /** Checks every file's size and checksum against the manifest; returns the problems found (none: valid). */
     public List<String> verify(long sequence) throws IOException {
+        return verifyFolder(snapshotDir(sequence));
+    }
+
+    /** {@link #verify(long)} for a snapshot folder given by its path (e.g. what a warm start reads). */
+    public static List<String> verifyFolder(Path dir) throws IOException {
         List<String> problems = new ArrayList<>();
-        Path dir = snapshotDir(sequence);
         JsonNode manifest;
         try {
-            manifest = manifest(sequence);
+            manifest = manifestIn(dir);
         } catch (IOException e) {
             problems.add(e.getMessage());
             return problems;

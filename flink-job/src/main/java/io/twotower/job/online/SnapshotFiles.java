@@ -23,7 +23,7 @@ final class SnapshotFiles {
         }
     }
 
-    /** A snapshot folder as given, or the one a run folder's LATEST names. */
+    /** A snapshot folder as given, or the one a run folder's LATEST names; it must verify against its manifest. */
     static Path resolve(String uri) throws IOException {
         Path path = new Path(uri);
         if (!path.getFileSystem().exists(path)) {
@@ -37,6 +37,11 @@ final class SnapshotFiles {
         if (!path.getFileSystem().exists(new Path(path, SnapshotStore.MANIFEST))) {
             throw new IOException("--init-from " + uri + ": " + path + " has no " + SnapshotStore.MANIFEST
                     + " (give a snapshot folder or a run folder with LATEST)");
+        }
+        // Sizes and checksums against the manifest before any weight is trusted.
+        List<String> problems = SnapshotStore.verifyFolder(path);
+        if (!problems.isEmpty()) {
+            throw new IOException("--init-from " + uri + ": the snapshot does not verify: " + String.join("; ", problems));
         }
         return path;
     }
