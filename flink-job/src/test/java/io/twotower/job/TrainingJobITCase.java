@@ -260,10 +260,16 @@ class TrainingJobITCase {
         }
 
         @Override
-        public TrainingExample map(TrainingExample value) {
+        public TrainingExample map(TrainingExample value) throws InterruptedException {
             seen++;
-            if (checkpointed && seen > after && getRuntimeContext().getTaskInfo().getAttemptNumber() == 0) {
+            boolean firstAttempt = getRuntimeContext().getTaskInfo().getAttemptNumber() == 0;
+            if (checkpointed && seen > after && firstAttempt) {
                 throw new IllegalStateException("injected failure after a completed checkpoint");
+            }
+            if (seen > after && firstAttempt) {
+                // Slow down until a checkpoint completes, so a fast configuration cannot finish the job first
+                // (the notification arrives between records, on this same task thread).
+                Thread.sleep(1);
             }
             return value;
         }
