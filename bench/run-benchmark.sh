@@ -23,6 +23,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 # Our job as shipped: libtorch's idle OpenMP threads spin by default and starve training on busy cores. The Python
 # references default to PASSIVE themselves (os.environ.setdefault), so they run with this same value.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
@@ -37,7 +39,6 @@ KAFKA_PORT_BENCH="${BENCH_KAFKA_PORT:-39092}"
 SERVERS_WORK="${BENCH_SERVERS_WORK:-/tmp/bench-servers}"
 RATINGS="$ROOT/data/movielens-small/ratings.csv"
 
-usage() { sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --epochs) EPOCHS="$2"; shift 2 ;;
@@ -54,23 +55,10 @@ done
 has_side() { [[ ",$SIDES," == *",$1,"* ]]; }
 
 STAMP="$(date +%Y%m%d-%H%M%S)"
-OUT="${OUT:-$ROOT/work/bench/run-$STAMP}"
-mkdir -p "$OUT"
-OUT="$(cd "$OUT" && pwd)"
+OUT="$(output_dir "$OUT" run)"
 echo "benchmark output: $OUT"
 
-# ---- the job jar: a private, complete copy ----
-if [[ ! -f "$JAR" ]]; then
-  SRC="$ROOT/flink-job/target/twotower-job.jar"
-  if [[ -f "$SRC" ]] && unzip -l "$SRC" >/dev/null 2>&1; then
-    cp -p "$SRC" "$JAR.tmp.$$" && unzip -l "$JAR.tmp.$$" >/dev/null && mv "$JAR.tmp.$$" "$JAR"
-    echo "copied $SRC to $JAR"
-  else
-    echo "no complete job jar: $JAR missing and $SRC absent or unreadable (build it with bin/demo or mvn package)" >&2
-    exit 1
-  fi
-fi
-unzip -l "$JAR" >/dev/null || { echo "$JAR is not a readable jar" >&2; exit 1; }
+ensure_jar "$JAR"
 
 # ---- load-average sampler (killed on exit) ----
 ( while :; do echo "$(date +%s.%N) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$OUT/loadavg.log" &

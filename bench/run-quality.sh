@@ -20,6 +20,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 # libtorch's idle OpenMP threads spin by default and starve the training thread (see README).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 SEEDS="42,43,44"
@@ -28,7 +30,6 @@ JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
 CONFIGS="seed,quality,quality-uniform,quality-nologq,quality-mean,quality-inbatch,quality-idtower,quality-scale10"
 RATINGS="$ROOT/data/movielens-small/ratings.csv"
 
-usage() { sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seeds) SEEDS="$2"; shift 2 ;;
@@ -39,17 +40,10 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
 done
-OUT="${OUT:-$ROOT/work/bench/quality-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-OUT="$(cd "$OUT" && pwd)"
+OUT="$(output_dir "$OUT" quality)"
 echo "quality benchmark output: $OUT"
 
-if [[ ! -f "$JAR" ]]; then
-  SRC="$ROOT/flink-job/target/twotower-job.jar"
-  unzip -l "$SRC" >/dev/null 2>&1 || { echo "no complete job jar at $SRC (build it with bin/demo or mvn package)" >&2; exit 1; }
-  cp -p "$SRC" "$JAR.tmp.$$" && mv "$JAR.tmp.$$" "$JAR"
-  echo "copied $SRC to $JAR"
-fi
+ensure_jar "$JAR"
 
 DATA="$OUT/data"
 if [[ ! -f "$DATA/sequences_val.parquet" ]]; then

@@ -22,6 +22,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
 XMX=2g
@@ -29,7 +31,6 @@ POLICIES="default,passive"
 QUICK=0
 PY=/usr/bin/python3
 
-usage() { sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
@@ -42,23 +43,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-STAMP="$(date +%Y%m%d-%H%M%S)"
-OUT="${OUT:-$ROOT/work/bench/scaling-$STAMP}"
-mkdir -p "$OUT"
-OUT="$(cd "$OUT" && pwd)"
+OUT="$(output_dir "$OUT" scaling)"
 echo "scaling output: $OUT"
 
-if [[ ! -f "$JAR" ]]; then
-  SRC="$ROOT/flink-job/target/twotower-job.jar"
-  if [[ -f "$SRC" ]] && unzip -l "$SRC" >/dev/null 2>&1; then
-    cp -p "$SRC" "$JAR.tmp.$$" && unzip -l "$JAR.tmp.$$" >/dev/null && mv "$JAR.tmp.$$" "$JAR"
-    echo "copied $SRC to $JAR"
-  else
-    echo "no complete job jar: $JAR missing and $SRC absent or unreadable" >&2
-    exit 1
-  fi
-fi
-unzip -l "$JAR" >/dev/null || { echo "$JAR is not a readable jar" >&2; exit 1; }
+ensure_jar "$JAR"
 
 mkdir -p "$OUT/classes"
 javac -nowarn -d "$OUT/classes" -cp "$JAR" \
