@@ -45,11 +45,6 @@ echo "quality benchmark output: $OUT"
 
 ensure_jar "$JAR"
 
-DATA="$OUT/data"
-if [[ ! -f "$DATA/sequences_val.parquet" ]]; then
-  java -jar "$JAR" prepare --input "$RATINGS" --output "$DATA" >"$OUT/prepare.log" 2>&1
-fi
-
 # name -> config file and overrides
 config_args() {
   local q="$ROOT/conf/twotower-quality.yaml"
@@ -68,6 +63,13 @@ config_args() {
 
 IFS=, read -ra SEED_LIST <<<"$SEEDS"
 IFS=, read -ra CONFIG_LIST <<<"$CONFIGS"
+# config_args runs in a command substitution, where its exit would not stop this script: check names first.
+for name in "${CONFIG_LIST[@]}"; do config_args "$name" >/dev/null || exit 2; done
+
+DATA="$OUT/data"
+if [[ ! -f "$DATA/sequences_val.parquet" ]]; then
+  java -jar "$JAR" prepare --input "$RATINGS" --output "$DATA" >"$OUT/prepare.log" 2>&1
+fi
 for name in "${CONFIG_LIST[@]}"; do
   seeds=("${SEED_LIST[@]}")
   [[ "$name" == seed || "$name" == quality ]] || seeds=("${SEED_LIST[0]}")
