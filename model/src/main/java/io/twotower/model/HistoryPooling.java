@@ -7,13 +7,24 @@ package io.twotower.model;
  */
 public final class HistoryPooling {
     private final int length;
-    private final boolean recency;
-    private final double decay;
+    /** weightsByCount[c][j]: the weight of item j (oldest first) in a history of c items. */
+    private final float[][] weightsByCount;
 
     private HistoryPooling(int length, boolean recency, double decay) {
         this.length = length;
-        this.recency = recency;
-        this.decay = decay;
+        this.weightsByCount = new float[length + 1][];
+        for (int count = 0; count <= length; count++) {
+            double[] raw = new double[count];
+            double total = 0;
+            for (int j = 0; j < count; j++) {
+                raw[j] = recency ? Math.pow(decay, count - 1 - j) : 1.0;
+                total += raw[j];
+            }
+            weightsByCount[count] = new float[count];
+            for (int j = 0; j < count; j++) {
+                weightsByCount[count][j] = (float) (raw[j] / total);
+            }
+        }
     }
 
     public static HistoryPooling of(TwoTowerConfig config) {
@@ -31,24 +42,12 @@ public final class HistoryPooling {
     public void fill(int[] items, int[] counts, int n, long[] slots, float[] weights) {
         for (int i = 0; i < n; i++) {
             int base = i * length;
-            int count = Math.min(counts[i], length);
-            double total = 0;
-            for (int j = 0; j < count; j++) {
-                total += weight(count - 1 - j);
-            }
+            float[] w = weightsByCount[Math.min(counts[i], length)];
             for (int j = 0; j < length; j++) {
-                if (j < count) {
-                    slots[base + j] = items[base + j];
-                    weights[base + j] = (float) (weight(count - 1 - j) / total);
-                } else {
-                    slots[base + j] = 0;
-                    weights[base + j] = 0f;
-                }
+                boolean used = j < w.length;
+                slots[base + j] = used ? items[base + j] : 0;
+                weights[base + j] = used ? w[j] : 0f;
             }
         }
-    }
-
-    private double weight(int age) {
-        return recency ? Math.pow(decay, age) : 1.0;
     }
 }

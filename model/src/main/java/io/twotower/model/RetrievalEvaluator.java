@@ -24,49 +24,40 @@ public final class RetrievalEvaluator {
 
     /** Every user's vector (eval mode) from the user id alone, in blocks (seed mode). */
     public NDArray allUserVectors(TwoTowerModel model, NDManager manager) {
-        return allVectors(model.userTower(), manager);
+        return allUserVectors(model, null, manager);
     }
 
     /**
      * Every user's vector (eval mode), user u from histories[u] (its items, oldest first; null or empty
-     * when unknown) for the history tower, in blocks.
+     * when unknown) for the history tower, from the id in seed mode, in blocks.
      */
     public NDArray allUserVectors(TwoTowerModel model, int[][] histories, NDManager manager) {
-        if (model.historyLength() == 0) {
-            return allUserVectors(model, manager);
-        }
-        JniUtils.setGradMode(false);
-        int n = model.numUsers();
-        int[] users = new int[n];
-        for (int u = 0; u < n; u++) {
+        int[] users = new int[model.numUsers()];
+        for (int u = 0; u < users.length; u++) {
             users[u] = u;
         }
-        NDArray all = null;
-        for (int start = 0; start < n; start += blockSize) {
-            int end = Math.min(n, start + blockSize);
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray block = model.userVectors(scope, users, histories, start, end);
-                NDArray joined = all == null ? block : all.concat(block, 0);
-                joined.attach(manager);
-                if (all != null) {
-                    all.close();
-                }
-                all = joined;
-            }
-        }
-        return all;
+        return inBlocks(users.length, manager, (scope, start, end) -> model.userVectors(scope, users, histories, start, end));
     }
 
     private NDArray allVectors(Tower tower, NDManager manager) {
+        return inBlocks(tower.rows(), manager, (scope, start, end) -> tower.forward(
+                scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64), false));
+    }
+
+    /** Rows [start, end) of a matrix, computed in {@code scope}. */
+    private interface Block {
+        NDArray rows(NDManager scope, int start, int end);
+    }
+
+    /** The n rows of {@code block}, {@code blockSize} at a time, joined into one matrix owned by {@code manager}. */
+    private NDArray inBlocks(int n, NDManager manager, Block block) {
         JniUtils.setGradMode(false);
-        int n = tower.rows();
         NDArray all = null;
         for (int start = 0; start < n; start += blockSize) {
             int end = Math.min(n, start + blockSize);
             try (NDManager scope = manager.newSubManager()) {
-                NDArray ids = scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64);
-                NDArray block = tower.forward(ids, false);
-                NDArray joined = all == null ? block : all.concat(block, 0);
+                NDArray rows = block.rows(scope, start, end);
+                NDArray joined = all == null ? rows : all.concat(rows, 0);
                 joined.attach(manager);
                 if (all != null) {
                     all.close();
@@ -100,18 +91,12 @@ public final class RetrievalEvaluator {
             for (int start = 0; start < rows; start += blockSize) {
                 int end = Math.min(rows, start + blockSize);
                 try (NDManager blockScope = scope.newSubManager()) {
-                    long[] p = new long[end - start];
-                    for (int r = start; r < end; r++) {
-                        p[r - start] = positives[r];
-                    }
-                    NDArray userVecs = model.userVectors(blockScope, users, histories, start, end);
-                    NDArray scores = userVecs.matMul(items.transpose());
+                    NDArray scores = model.userVectors(blockScope, users, histories, start, end)
+                            .matMul(items.transpose());
                     if (excluded != null) {
                         scores = maskExcluded(blockScope, scores, excluded, positives, start, end);
                     }
-                    NDArray posScores = scores.gather(blockScope.create(p).expandDims(1), 1);
-                    int[] blockRanks = scores.gt(posScores).sum(new int[] {1}).toType(
-                            ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                    int[] blockRanks = countAbove(scores, positiveScores(blockScope, scores, positives, start, end));
                     System.arraycopy(blockRanks, 0, ranks, start, blockRanks.length);
                     if (topK > 0 && recommended != null) {
                         int k = (int) Math.min(topK, scores.getShape().get(1));
@@ -144,15 +129,10 @@ public final class RetrievalEvaluator {
             for (int start = 0; start < rows; start += blockSize) {
                 int end = Math.min(rows, start + blockSize);
                 try (NDManager blockScope = scope.newSubManager()) {
-                    long[] p = new long[end - start];
-                    for (int r = start; r < end; r++) {
-                        p[r - start] = positives[r];
-                    }
                     NDArray scores = model.userVectors(blockScope, users, histories, start, end)
                             .matMul(items.transpose());
-                    NDArray posScores = scores.gather(blockScope.create(p).expandDims(1), 1);
-                    int[] blockRanks = scores.gt(posScores).sum(new int[] {1})
-                            .toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                    NDArray posScores = positiveScores(blockScope, scores, positives, start, end);
+                    int[] blockRanks = countAbove(scores, posScores);
                     float[] pos = posScores.toFloatArray();
                     // Each row's distinct excluded items other than its positive, as flat indices into scores.
                     int count = 0;
@@ -193,6 +173,21 @@ public final class RetrievalEvaluator {
             }
         }
         return new int[][] {plain, filtered};
+    }
+
+    /** Column positives[r] of each row r in [start, end) of a block's scores, as a column vector. */
+    private static NDArray positiveScores(NDManager scope, NDArray scores, int[] positives, int start, int end) {
+        long[] p = new long[end - start];
+        for (int r = start; r < end; r++) {
+            p[r - start] = positives[r];
+        }
+        return scores.gather(scope.create(p).expandDims(1), 1);
+    }
+
+    /** Per row, the number of scores strictly above that row's positive score: its 0-based rank. */
+    private static int[] countAbove(NDArray scores, NDArray positiveScores) {
+        return scores.gt(positiveScores).sum(new int[] {1}).toType(ai.djl.ndarray.types.DataType.INT32, false)
+                .toIntArray();
     }
 
     private static NDArray maskExcluded(

@@ -167,7 +167,7 @@ public final class TwoTowerTrainer implements AutoCloseable {
         boolean shared = !config.negatives().equals("uniform");
         boolean withUniform = !config.negatives().equals("in_batch");
         int k = withUniform ? batch.kNeg() : 0;
-        if (shared && training && frequencies != null) {
+        if (shared && training) {
             frequencies.update(positivesAsInts(batch), b);
         }
         // Distinct items of the batch, and each positive's and negative's slot among them.
