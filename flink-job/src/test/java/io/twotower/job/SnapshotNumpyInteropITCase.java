@@ -36,22 +36,28 @@ class SnapshotNumpyInteropITCase {
     static final MiniClusterExtension CLUSTER = MiniClusters.withTrainerSlot();
 
     static final Path READER = Paths.get("..", "tools", "snapshots", "read_snapshot.py");
+    static final TwoTowerConfig SMALL = TwoTowerConfig.defaults().withValues(Map.of("d_model", 24, "batch_size", 64,
+            "k_neg", 10, "lr", 0.01, "epochs", 2), "test");
 
-    @Test
-    void numpyLoadsWhatTheJobPublished(@TempDir Path dir) throws Exception {
+    /** Prepares 90 users x 120 items of synthetic interactions into dir/prepared and trains them into dir/out. */
+    static void trainOnSyntheticData(Path dir, TwoTowerConfig config, String runId) throws Exception {
         Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), 90, 120, 6, 15, 11);
-        Path data = dir.resolve("prepared");
-        PrepareJobITCase.prepare(log.toString(), data.toString());
-        Path out = dir.resolve("out");
+        PrepareJobITCase.prepare(log.toString(), dir.resolve("prepared").toString());
         TrainingJob.Options options = new TrainingJob.Options();
-        options.dataDir = data.toString();
-        options.outputDir = out.toString();
-        options.config = TwoTowerConfig.defaults().withValues(Map.of("d_model", 24, "batch_size", 64, "k_neg", 10,
-                "lr", 0.01, "epochs", 2), "test");
-        options.runId = "numpy";
+        options.dataDir = dir.resolve("prepared").toString();
+        options.outputDir = dir.resolve("out").toString();
+        options.config = config;
+        options.runId = runId;
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         TrainingJobITCase.run(env, options);
+    }
+
+    @Test
+    void numpyLoadsWhatTheJobPublished(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("prepared");
+        Path out = dir.resolve("out");
+        trainOnSyntheticData(dir, SMALL, "numpy");
 
         Path run = out.resolve("snapshots").resolve("numpy");
         Process python = new ProcessBuilder("/usr/bin/python3", READER.toString(), run.toString())
@@ -98,20 +104,10 @@ class SnapshotNumpyInteropITCase {
      */
     @Test
     void numpyRecomputesHistoryTowerUserVectors(@TempDir Path dir) throws Exception {
-        Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), 90, 120, 6, 15, 11);
         Path data = dir.resolve("prepared");
-        PrepareJobITCase.prepare(log.toString(), data.toString());
         Path out = dir.resolve("out");
-        TrainingJob.Options options = new TrainingJob.Options();
-        options.dataDir = data.toString();
-        options.outputDir = out.toString();
-        options.config = TwoTowerConfig.defaults().withValues(Map.of("d_model", 24, "batch_size", 64, "k_neg", 10,
-                "lr", 0.01, "epochs", 2, "model", "history", "history_length", 4, "history_pooling", "recency",
-                "negatives", "mixed"), "test");
-        options.runId = "history";
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        TrainingJobITCase.run(env, options);
+        trainOnSyntheticData(dir, SMALL.withValues(Map.of("model", "history", "history_length", 4,
+                "history_pooling", "recency", "negatives", "mixed"), "test"), "history");
 
         Sequences validation = SequenceFiles.read(new DatasetLayout(
                 new org.apache.flink.core.fs.Path(data.toUri())).validation(), 90, 120);
