@@ -111,7 +111,7 @@ public final class Tower {
                 x = dropout(x, dropout);
             }
         }
-        NDArray norm = x.norm(new int[] {1}, true).maximum(NORMALIZE_EPS);
+        NDArray norm = x.norm(new int[] {1}, true).maximum(GraphScalars.of(x.getManager(), NORMALIZE_EPS));
         return x.div(norm);
     }
 
@@ -121,8 +121,10 @@ public final class Tower {
      * quarter of a CPU training step (BENCHMARKS.md); same distribution, a different random stream.
      */
     static NDArray dropout(NDArray x, float p) {
-        NDArray keep = x.getManager().randomUniform(0f, 1f, x.getShape()).gte(p).toType(DataType.FLOAT32, false);
-        return x.mul(keep.muli(1f / (1f - p)));
+        NDManager manager = x.getManager();
+        NDArray keep = manager.randomUniform(0f, 1f, x.getShape()).gte(GraphScalars.of(manager, p))
+                .toType(DataType.FLOAT32, false);
+        return x.mul(keep.muli(GraphScalars.of(manager, 1f / (1f - p))));
     }
 
     /** Appends more embedding rows (a grown vocabulary), initialised N(0, 0.1) as the seed does. */

@@ -46,6 +46,8 @@ public final class TwoTowerTrainer implements AutoCloseable {
     /** Item frequencies for the logQ correction (null with uniform negatives, where it is a constant). */
     private StreamingFrequencyEstimator frequencies;
     private int[] positiveScratch;
+    /** Test hook: runs between the forward pass and backward (the regression test forces GC there). */
+    Runnable beforeBackward = () -> {};
 
     private TwoTowerTrainer(TwoTowerConfig config, TwoTowerModel model, AdamW optimizer) {
         this.config = config;
@@ -82,7 +84,9 @@ public final class TwoTowerTrainer implements AutoCloseable {
                 // Grad mode is per thread and a restarted Flink task runs on a new one: set it explicitly.
                 JniUtils.setGradMode(true);
                 lossArray = batchLoss(scope, batch, true);
-                collector.backward(lossArray.div(config.accumSteps()));
+                NDArray scaled = lossArray.div(GraphScalars.of(scope, config.accumSteps()));
+                beforeBackward.run();
+                collector.backward(scaled);
             }
             JniUtils.setGradMode(false);
             loss = lossArray.getFloat();
@@ -195,10 +199,11 @@ public final class TwoTowerTrainer implements AutoCloseable {
             }
             negSlot[j] = itemSlot[item];
         }
+        NDArray logitScale = GraphScalars.of(scope, model.logitScale());
         NDArray u = model.userVectors(scope, batch.users(), b, batch.historyItems(), batch.historyCounts(), training);
         NDArray v = model.itemVectors(scope.create(Arrays.copyOf(distinct, n)), training);
         if (shared) {
-            NDArray logits = u.matMul(v.transpose()).muli(model.logitScale());
+            NDArray logits = u.matMul(v.transpose()).muli(logitScale);
             if (config.logQCorrection()) {
                 logits = logits.sub(scope.create(logInclusion(distinct, n, b, k), new Shape(1, n)));
             }
@@ -209,8 +214,8 @@ public final class TwoTowerTrainer implements AutoCloseable {
         NDArray pos = Embedding.embedding(scope.create(posSlot), v, SparseFormat.DENSE).singletonOrThrow();
         NDArray neg = Embedding.embedding(scope.create(negSlot), v, SparseFormat.DENSE).singletonOrThrow()
                 .reshape(new Shape(b, k, model.dModel()));
-        NDArray posScores = u.mul(pos).sum(new int[] {1}, true).muli(model.logitScale());
-        NDArray negScores = u.expandDims(1).mul(neg).sum(new int[] {2}).muli(model.logitScale());
+        NDArray posScores = u.mul(pos).sum(new int[] {1}, true).muli(logitScale);
+        NDArray negScores = u.expandDims(1).mul(neg).sum(new int[] {2}).muli(logitScale);
         NDArray logits = posScores.concat(negScores, 1);
         return logits.logSoftmax(1).get(":, 0").neg().mean();
     }

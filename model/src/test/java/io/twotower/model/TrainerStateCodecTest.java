@@ -18,7 +18,7 @@ class TrainerStateCodecTest {
             "model", "history", "history_length", 3, "history_pooling", "recency", "negatives", "mixed",
             "frequency_buckets", 64), "test");
 
-    private static TrainingBatch randomBatch(long seed, int users, int items) {
+    static TrainingBatch randomBatch(long seed, int users, int items) {
         SplitMix64 rng = new SplitMix64(seed);
         TrainingBatch batch = new TrainingBatch(8, 4, 3);
         int[] neg = new int[4];
