@@ -48,6 +48,8 @@ public final class AdamW {
             v[i] = moments.get(n + i);
             m[i].attach(manager);
             v[i].attach(manager);
+            m[i] = NativeArrays.own(m[i]);
+            v[i] = NativeArrays.own(v[i]);
         }
         return new AdamW(learningRate, weightDecay, m, v, step);
     }

@@ -34,8 +34,9 @@ public final class Tower {
         this.dModel = dModel;
         this.dropout = dropout;
         this.parameters = parameters;
-        for (NDArray p : parameters) {
-            p.setRequiresGradient(true);
+        for (int i = 0; i < parameters.length; i++) {
+            parameters[i] = NativeArrays.own(parameters[i]);
+            parameters[i].setRequiresGradient(true);
         }
     }
 

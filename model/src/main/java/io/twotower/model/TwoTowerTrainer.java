@@ -329,8 +329,9 @@ public final class TwoTowerTrainer implements AutoCloseable {
         clearCarried();
         if (pendingGradients != null) {
             carriedGradients = pendingGradients.toArray(new NDArray[0]);
-            for (NDArray g : carriedGradients) {
-                g.attach(model.manager());
+            for (int i = 0; i < carriedGradients.length; i++) {
+                carriedGradients[i].attach(model.manager());
+                carriedGradients[i] = NativeArrays.own(carriedGradients[i]);
             }
         }
     }

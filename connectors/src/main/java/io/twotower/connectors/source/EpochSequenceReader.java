@@ -19,6 +19,10 @@ import java.util.concurrent.CompletableFuture;
  * file), as the notebook's DataLoader(shuffle=True) does; an end-of-epoch marker emits watermark =
  * epoch, so downstream operators know exactly when an epoch is complete. The checkpointed position is
  * the count of rows emitted, because the shuffled order can be recomputed from the seed.
+ *
+ * <p>Every row carries its epoch position: its index among the rows this reader emitted in the epoch.
+ * Keyed operators downstream interleave their outputs in a timing-dependent order; the trainer restores
+ * this one from the positions, so a run is reproducible at any parallelism.
  */
 final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSplit> {
     private final int numUsers;
@@ -32,6 +36,10 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     private Sequences rows;
     private int[] order;
     private int position;
+    /** Epoch position of the current split's first row. */
+    private long base;
+    /** Rows emitted in the current epoch, over all its splits so far. */
+    private long emittedThisEpoch;
 
     EpochSequenceReader(int numUsers, int numItems, long seed) {
         this.numUsers = numUsers;
@@ -56,14 +64,17 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
                 }
                 if (next.isEndOfEpoch()) {
                     output.emitWatermark(new Watermark(next.epoch));
+                    emittedThisEpoch = 0;
                     continue;
                 }
                 open(next);
             }
             if (position < order.length) {
-                int row = order[position++];
+                int row = order[position];
                 output.collect(new SequenceRow(rows.user(row), rows.positive(row), rows.history(row), current.epoch,
-                        ((long) current.fileIndex << 40) | row));
+                        ((long) current.fileIndex << 40) | row, base + position));
+                position++;
+                emittedThisEpoch++;
                 return InputStatus.MORE_AVAILABLE;
             }
             current = null;
@@ -76,6 +87,9 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
         rows = SequenceFiles.read(new Path(split.path), numUsers, numItems);
         order = shuffledOrder(rows.size(), SplitMix64.mix(seed, split.epoch, split.fileIndex));
         position = (int) split.offset;
+        // A restored split keeps the numbering it had; a new one continues the epoch's count.
+        base = split.epochBase >= 0 ? split.epochBase : emittedThisEpoch;
+        emittedThisEpoch = base + position;
         current = split;
     }
 
@@ -98,7 +112,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     public List<SequenceSplit> snapshotState(long checkpointId) {
         List<SequenceSplit> splits = new ArrayList<>(queue.size() + 1);
         if (current != null) {
-            splits.add(current.withOffset(position));
+            splits.add(current.withProgress(position, base));
         }
         splits.addAll(queue);
         return splits;

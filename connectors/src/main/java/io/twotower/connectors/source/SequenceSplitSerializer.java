@@ -8,9 +8,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 
-/** Versioned bytes for {@link SequenceSplit}, checkpointed with the readers. */
+/**
+ * Versioned bytes for {@link SequenceSplit}, checkpointed with the readers. Version 2 added the split's
+ * epoch base; a version-1 split reads with none (its reader numbers it from its own count).
+ */
 public final class SequenceSplitSerializer implements SimpleVersionedSerializer<SequenceSplit> {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     @Override
     public int getVersion() {
@@ -26,13 +29,14 @@ public final class SequenceSplitSerializer implements SimpleVersionedSerializer<
             out.writeUTF(split.path);
             out.writeLong(split.offset);
             out.writeInt(split.subtask);
+            out.writeLong(split.epochBase);
         }
         return bytes.toByteArray();
     }
 
     @Override
     public SequenceSplit deserialize(int version, byte[] serialized) throws IOException {
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new IOException("unsupported sequence split version " + version);
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
@@ -41,7 +45,9 @@ public final class SequenceSplitSerializer implements SimpleVersionedSerializer<
             String path = in.readUTF();
             long offset = in.readLong();
             int subtask = in.readInt();
-            return fileIndex < 0 ? SequenceSplit.endOfEpoch(epoch, subtask) : SequenceSplit.file(epoch, fileIndex, path, offset);
+            long epochBase = version >= 2 ? in.readLong() : -1;
+            return fileIndex < 0 ? SequenceSplit.endOfEpoch(epoch, subtask)
+                    : SequenceSplit.file(epoch, fileIndex, path, offset, epochBase);
         }
     }
 }

@@ -41,6 +41,6 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
         sampler.sample(row.positive, row.history, row.history.length, kNeg, rng, negatives, 0);
         int keep = Math.min(historyLength, row.history.length);
         int[] recent = java.util.Arrays.copyOfRange(row.history, row.history.length - keep, row.history.length);
-        out.collect(new TrainingExample(row.user, row.positive, negatives, recent, row.epoch));
+        out.collect(new TrainingExample(row.user, row.positive, negatives, recent, row.epoch, row.position));
     }
 }

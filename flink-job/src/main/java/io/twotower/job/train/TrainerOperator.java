@@ -53,7 +53,7 @@ import java.util.Map;
 public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         implements OneInputStreamOperator<TrainingExample, EpochReport>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
-    private static final int STATE_VERSION = 2;
+    private static final int STATE_VERSION = 3;
     /** Users with at most this many items before their validation row count as short histories. */
     static final int SHORT_HISTORY = 5;
     private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
@@ -68,6 +68,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient TwoTowerTrainer trainer;
     private transient TrainingProgress progress;
     private transient TrainingBatch batch;
+    /** Puts the samplers' interleaved outputs back into the source's order before batching. */
+    private transient EpochOrderBuffer order;
     private transient Sequences validation;
     /** Each validation row's history: the items seen-item filtering removes from its ranking. */
     private transient int[][] validationHistories;
@@ -129,6 +131,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength());
+        order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
         if (restoredState != null) {
             restore(restoredState);
             restoredState = null;
@@ -174,6 +177,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             throw new IllegalStateException("an example of epoch " + (example.epoch + 1) + " arrived during epoch "
                     + (currentEpoch + 1) + "; epochs must not overlap");
         }
+        order.add(example, this::train);
+    }
+
+    private void train(TrainingExample example) {
         if (batch.isEmpty()) {
             batchStartNanos = System.nanoTime();
         }
@@ -213,6 +220,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     }
 
     private void finishEpoch() throws IOException {
+        order.finishEpoch(currentEpoch);
         if (!batch.isEmpty()) {
             // The epoch's last, smaller batch, as the notebook's DataLoader yields it.
             trainPendingBatch();
@@ -388,7 +396,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     /**
      * Everything needed to resume exactly: the trainer (weights, AdamW moments, step, lr, accumulated
      * gradients), the schedule and early-stopping counters, the epoch's running figures, the last decision
-     * sent to the source, the best weights so far and the pending partial batch.
+     * sent to the source, the best weights so far, the pending partial batch and the examples that arrived
+     * ahead of their turn.
      */
     private byte[] encodeState() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -435,6 +444,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                     out.writeInt(batch.historyItems()[i * batch.historyLength() + j]);
                 }
             }
+            order.write(out);
         }
         return bytes.toByteArray();
     }
@@ -442,9 +452,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private void restore(byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int version = in.readInt();
-            // Version 1 (before the history tower) stored no history with the pending examples.
-            if (version != STATE_VERSION && version != 1) {
-                throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads 1 and "
+            // Version 1 (before the history tower) stored no history with the pending examples; version 2 no
+            // order buffer (examples were trained in arrival order, so none waited).
+            if (version < 1 || version > STATE_VERSION) {
+                throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads 1 to "
                         + STATE_VERSION + ")");
             }
             trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
@@ -493,6 +504,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                     history[j] = in.readInt();
                 }
                 batch.add(user, positive, negatives, 0, history, history.length);
+            }
+            if (version >= 3) {
+                order.read(in);
+            } else {
+                order.resumeAt(examplesThisEpoch);
             }
         }
     }

@@ -2,7 +2,8 @@ package io.twotower.job.train;
 
 /**
  * One example for the trainer: user, positive, its k sampled negatives, the user's most recent items
- * before it (oldest first; empty unless the history tower reads them) and the epoch it belongs to.
+ * before it (oldest first; empty unless the history tower reads them), the epoch it belongs to and its
+ * position in the source's order of that epoch.
  */
 public class TrainingExample {
     private static final int[] NONE = new int[0];
@@ -12,14 +13,16 @@ public class TrainingExample {
     public int[] negatives;
     public int[] history = NONE;
     public int epoch;
+    public long position;
 
     public TrainingExample() {}
 
-    public TrainingExample(int user, int positive, int[] negatives, int[] history, int epoch) {
+    public TrainingExample(int user, int positive, int[] negatives, int[] history, int epoch, long position) {
         this.user = user;
         this.positive = positive;
         this.negatives = negatives;
         this.history = history;
         this.epoch = epoch;
+        this.position = position;
     }
 }

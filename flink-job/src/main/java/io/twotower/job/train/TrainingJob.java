@@ -52,7 +52,10 @@ public final class TrainingJob {
                 .setSeed(spec.config.seed())
                 .build();
         DataStreamSource<SequenceRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "training sequences");
-        rows.setParallelism(Math.max(1, Math.min(data.trainFiles.size(), env.getParallelism())));
+        // One reader: its epoch positions are then one sequence over all files, which the trainer restores
+        // after the parallel samplers (a reproducible run at any parallelism). Reading is far from the
+        // bottleneck: the trainer is.
+        rows.setParallelism(1);
         ((SourceTransformation<?, ?, ?>) rows.getTransformation()).setCoordinatorListeningID(listeningId);
         return rows.keyBy(r -> r.user)
                 .process(new NegativeSamplingFunction(

@@ -1,0 +1,51 @@
+package io.twotower.connectors.source;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Splits round-trip through their serializer, and version-1 bytes (no epoch base) still read. */
+class SequenceSplitSerializerTest {
+    private final SequenceSplitSerializer serializer = new SequenceSplitSerializer();
+
+    @Test
+    void fileSplitRoundTripsWithItsProgress() throws IOException {
+        SequenceSplit split = SequenceSplit.file(3, 2, "file:///data/part-2.parquet", 0).withProgress(17, 1200);
+        SequenceSplit back = serializer.deserialize(serializer.getVersion(), serializer.serialize(split));
+        assertThat(back.epoch).isEqualTo(3);
+        assertThat(back.fileIndex).isEqualTo(2);
+        assertThat(back.path).isEqualTo("file:///data/part-2.parquet");
+        assertThat(back.offset).isEqualTo(17);
+        assertThat(back.epochBase).isEqualTo(1200);
+        assertThat(back.splitId()).isEqualTo(split.splitId());
+    }
+
+    @Test
+    void markerRoundTrips() throws IOException {
+        SequenceSplit back = serializer.deserialize(serializer.getVersion(),
+                serializer.serialize(SequenceSplit.endOfEpoch(4, 1)));
+        assertThat(back.isEndOfEpoch()).isTrue();
+        assertThat(back.splitId()).isEqualTo("epoch-4-end-1");
+    }
+
+    @Test
+    void versionOneReadsWithoutEpochBase() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(1);
+            out.writeInt(0);
+            out.writeUTF("file:///data/train.parquet");
+            out.writeLong(40);
+            out.writeInt(-1);
+        }
+        SequenceSplit back = serializer.deserialize(1, bytes.toByteArray());
+        assertThat(back.offset).isEqualTo(40);
+        assertThat(back.epochBase).isEqualTo(-1);
+        assertThatThrownBy(() -> serializer.deserialize(9, bytes.toByteArray())).hasMessageContaining("version 9");
+    }
+}
