@@ -10,6 +10,10 @@
 #      job resumes from the last checkpoint (step counter > 0) and trains every example exactly once
 #   5. `flink stop --savepointPath`, then `flink run -s <savepoint>`: the job resumes and completes
 #
+# Steps 4 and 5 must interrupt a job mid-run, and on a loaded machine a job can race to its end while the
+# test decides: the TaskManager is frozen (SIGSTOP) first, the job checked to be still RUNNING, and only then
+# killed (4) or asked for the savepoint (5, thawed once the JobManager has triggered it).
+#
 # Needs the shaded jar (mvn -B -q install -DskipTests), Java 17, Maven (first run resolves the
 # cluster's jars), curl and python3. ~3-5 min on 2 cores. Prints PASS/FAIL per check and a closing
 # "cluster-e2e: N passed, M failed" line; exits non-zero on the first failure.
@@ -43,14 +47,17 @@ BATCH=64
 ACCUM=2
 STEPS_PER_EPOCH=$(((TRAIN_ROWS + BATCH - 1) / BATCH / ACCUM)) # ceil(60 / 2) = 30 for the sizes above
 SMALL=(--set d_model=32 --set batch_size=$BATCH --set accum_steps=$ACCUM --set k_neg=10 --set patience=100 --set lr=0.005)
-# slow enough to kill mid-run on a fast machine, short enough for CI on 2 busy cores
-LONG_EPOCHS=40
+# Steps 4 and 5 interrupt these runs: long enough that the test, polling REST through curl and python, sees
+# the trainer's first steps and a checkpoint after them well before the end (40 epochs, ~15 s of training on
+# an idle machine, once finished before a busy machine's test got there), short enough for CI on 2 busy cores.
+LONG_EPOCHS=100
 LONG=(--set d_model=64 --set batch_size=$BATCH --set accum_steps=$ACCUM --set k_neg=20 --set patience=100 --set lr=0.005
   --set epochs=$LONG_EPOCHS)
 
 passed=0
 skipped=0
 client_pids=()
+frozen_pids=()
 T0=$SECONDS
 
 log() { echo "[cluster-e2e $(printf '%3d' $((SECONDS - T0)))s] $*"; }
@@ -80,6 +87,7 @@ diagnostics() {
 
 cleanup() {
   local pid
+  for pid in "${frozen_pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
   for pid in "${client_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   "$BIN/local-cluster" stop >/dev/null 2>&1 || true
 }
@@ -141,8 +149,19 @@ finished() {
     *) return 1 ;;
   esac
 }
-steps_above() { [[ "$(trainer_steps "$1")" -gt "$2" ]]; }
-checkpoints_above() { [[ "$(completed_checkpoints "$1")" -gt "$2" ]]; }
+# running JOB: the job is RUNNING; fails the test once it is in any other state (too late to interrupt it),
+# returns 1 while REST does not answer
+running() {
+  local s
+  s="$(job_state "$1")"
+  case "$s" in
+    RUNNING) return 0 ;;
+    UNKNOWN) return 1 ;;
+    *) fail "job $1 is $s before the test could interrupt it: make the run longer" ;;
+  esac
+}
+steps_above() { running "$1" && [[ "$(trainer_steps "$1")" -gt "$2" ]]; }
+checkpoints_above() { running "$1" && [[ "$(completed_checkpoints "$1")" -gt "$2" ]]; }
 client_running() { kill -0 "$1" 2>/dev/null; }
 client_done() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -164,11 +183,41 @@ start_train() {
 # so that the newest checkpoint holds a step counter > 0; sets SEEN to the steps seen
 wait_trained_checkpoint() {
   local job="$1" cps
-  wait_for "the trainer of $job to make optimizer steps" 150 steps_above "$job" 0
-  SEEN="$(trainer_steps "$job")"
+  wait_trained "$job"
   cps="$(completed_checkpoints "$job")"
   wait_for "a checkpoint of $job after step $SEEN" 90 checkpoints_above "$job" "$cps"
-  state_is "$job" RUNNING || fail "job $job is $(job_state "$job") before the test could interrupt it: make the run longer"
+  log "a checkpoint of job $job completed after step $SEEN"
+}
+
+# wait until the trainer of $1 has made optimizer steps; sets SEEN to the steps seen
+wait_trained() {
+  wait_for "the trainer of $1 to make optimizer steps" 150 steps_above "$1" 0
+  SEEN="$(trainer_steps "$1")"
+  log "trainer of job $1 at step $SEEN"
+}
+
+# freeze_tm PID JOB: SIGSTOP the TaskManager PID (it cannot be caught or delayed), then make sure that job JOB
+# is still RUNNING. A frozen TaskManager cannot finish the job, so whatever the test does next (kill it, ask
+# for a savepoint) happens mid-run however slow or loaded the machine is. Fails when the job ended before.
+freeze_tm() {
+  kill -STOP "$1"
+  frozen_pids+=("$1")
+  # any state update the TaskManager sent before it froze reaches the JobManager in the meantime
+  sleep 2
+  wait_for "the state of job $2" 5 running "$2"
+  log "TaskManager pid $1 frozen (SIGSTOP) with job $2 RUNNING, trainer at step ~$(trainer_steps "$2") of $((LONG_EPOCHS * STEPS_PER_EPOCH)) (last reported)"
+}
+
+thaw_tm() {
+  kill -CONT "$1" 2>/dev/null || true # gone already after a kill -9
+  local pid kept=()
+  for pid in "${frozen_pids[@]}"; do [[ "$pid" == "$1" ]] || kept+=("$pid"); done
+  frozen_pids=("${kept[@]}")
+}
+
+# the JobManager has triggered a savepoint of job $1 (sent the trigger towards its tasks)
+savepoint_triggered() {
+  grep -q "Triggering checkpoint [0-9]* (type=SavepointType.* for job $1" "$TWOTOWER_WORK"/flink/log/jobmanager.log
 }
 
 # ---------------------------------------------------------------- result checks
@@ -240,8 +289,10 @@ mkdir -p "$W"
 JAR="$W/twotower-job.jar"
 cp "$SRC_JAR" "$JAR"
 cat >"$FLINK_CONF_EXTRA" <<'EOF'
-# cluster-e2e: the web UI's metrics refresh every second (the test polls the trainer's step counter)
+# cluster-e2e: the web UI's metrics refresh every second (the test polls the trainer's step counter), and
+# the REST checkpoint statistics are cached for half a second instead of web.refresh-interval (3 s)
 metrics.fetcher.update-interval: 1000
+rest.cache.checkpoint-statistics.timeout: 500 ms
 EOF
 
 "$PY" - "$W/ratings.csv" "$USERS" "$ITEMS" "$CLUSTERS" "$PER_USER" <<'EOF'
@@ -305,13 +356,15 @@ start_train "$W/failover.out" --data "$W/prepared" --output "file://$W/failover"
   --checkpoint-interval 1000 "${LONG[@]}"
 fo_job="$JOB"
 fo_client="$CLIENT"
-wait_trained_checkpoint "$fo_job"
-seen="$SEEN"
 victim="$("$BIN/local-cluster" tm-pids)"
 [[ "$(wc -w <<<"$victim")" == 1 ]] || fail "expected one TaskManager, found pids: $victim"
+wait_trained_checkpoint "$fo_job"
+# Frozen first: the job cannot finish between the check that it still runs and the kill.
+freeze_tm "$victim" "$fo_job"
 seen="$(trainer_steps "$fo_job")"
 log "trainer at step ~$seen, $(completed_checkpoints "$fo_job") checkpoints completed: kill -9 TaskManager pid $victim"
 kill -9 "$victim"
+thaw_tm "$victim"
 "$BIN/local-cluster" add-taskmanager >"$W/add-tm.out" 2>&1 || fail "add-taskmanager: $(tail -n 20 "$W/add-tm.out")"
 log "$(tail -n 1 "$W/add-tm.out")"
 wait_for "job $fo_job to finish after the failover" 300 finished "$fo_job"
@@ -331,9 +384,29 @@ SP_ARGS=(--data "$W/prepared" --output "file://$W/resumed" --run-id resumed --ch
 start_train "$W/stopped.out" "${SP_ARGS[@]}"
 sp_job="$JOB"
 sp_client="$CLIENT"
-wait_trained_checkpoint "$sp_job"
+# The savepoint itself holds the steps made so far: no need to wait for a checkpoint first.
+sp_tm="$("$BIN/local-cluster" tm-pids)"
+[[ "$(wc -w <<<"$sp_tm")" == 1 ]] || fail "expected one TaskManager, found pids: $sp_tm"
+wait_trained "$sp_job"
 seen="$SEEN"
-"$BIN/flink" stop --savepointPath "file://$W/savepoints" "$sp_job" >"$W/stop.out" 2>&1 || fail "flink stop: $(tail -n 20 "$W/stop.out")"
+# Frozen while `flink stop` asks for the savepoint: once the JobManager has triggered it, the job can only end
+# by that savepoint (its sources wait for the trainer's next epoch decision), however long the client takes
+# to start. Kept well under heartbeat.timeout (20 s), or the JobManager would declare the TaskManager lost.
+freeze_tm "$sp_tm" "$sp_job"
+"$BIN/flink" stop --savepointPath "file://$W/savepoints" "$sp_job" >"$W/stop.out" 2>&1 &
+stop_client=$!
+client_pids+=("$stop_client")
+frozen_at=$SECONDS
+until savepoint_triggered "$sp_job"; do
+  if ((SECONDS - frozen_at >= 12)) || ! kill -0 "$stop_client" 2>/dev/null; then
+    thaw_tm "$sp_tm"
+    fail "the JobManager triggered no savepoint of job $sp_job within $((SECONDS - frozen_at))s of flink stop: $(tail -n 20 "$W/stop.out")"
+  fi
+  sleep 0.2
+done
+thaw_tm "$sp_tm"
+log "savepoint of job $sp_job triggered $((SECONDS - frozen_at))s after flink stop started; TaskManager resumed"
+wait "$stop_client" || fail "flink stop: $(tail -n 20 "$W/stop.out")"
 savepoint="$(sed -n 's/^Savepoint completed\. Path: //p' "$W/stop.out")"
 [[ -n "$savepoint" && -f "${savepoint#file:}/_metadata" ]] || fail "no savepoint: $(cat "$W/stop.out")"
 wait_for "the stopped job $sp_job FINISHED" 60 finished "$sp_job"
