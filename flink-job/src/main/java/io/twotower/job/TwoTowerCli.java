@@ -1,15 +1,19 @@
 package io.twotower.job;
 
 import io.twotower.job.cli.CliArgs;
+import io.twotower.job.cli.CliErrors;
 import io.twotower.job.cli.FlinkEnvironments;
 import io.twotower.job.prepare.PrepareJob;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 
 /** The entry point of twotower-job.jar: {@code prepare}, {@code train}, {@code online}, {@code replay}, {@code snapshots}. */
 public final class TwoTowerCli {
+    private static final Logger LOG = LoggerFactory.getLogger(TwoTowerCli.class);
     private static final String USAGE = String.join("\n",
             "Usage: twotower-job.jar <command> [options]",
             "  prepare --input <csv|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
@@ -52,13 +56,18 @@ public final class TwoTowerCli {
                     return 2;
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            return 2;
-        } catch (java.io.IOException e) {
-            // Bad input or an unreachable location: the message names the file, row, column or URI.
-            System.err.println("error: " + e.getMessage());
-            return 1;
+            return fail(args[0], e, 2);
+        } catch (Exception e) {
+            // Bad input or an unreachable location, found by a pre-check or inside the job: the root cause's
+            // message names the file, row, column or URI. Flink's wrappers and the stack trace go to the log.
+            return fail(args[0], e, 1);
         }
+    }
+
+    private static int fail(String command, Exception e, int code) {
+        LOG.error("{} failed", command, e);
+        System.err.println("error: " + CliErrors.message(e));
+        return code;
     }
 
     private static int prepare(CliArgs cli) throws Exception {

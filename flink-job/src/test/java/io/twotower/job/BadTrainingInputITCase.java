@@ -19,11 +19,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.StandardCopyOption;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Bad prepared data fails before any training, with the file, row and column. */
+/**
+ * Bad prepared data fails before any training, with the file, row and column; a command whose job fails on bad
+ * input or settings ends with one {@code error:} line naming the cause, not Flink's stack trace.
+ */
 class BadTrainingInputITCase {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = MiniClusters.withTrainerSlot();
@@ -88,6 +93,44 @@ class BadTrainingInputITCase {
         assertThatThrownBy(() -> PreparedData.validate(data.toString()))
                 .hasMessageContaining(DatasetLayout.VALIDATION)
                 .hasMessageContaining("column 'user_idx' must be int32 or int64");
+    }
+
+    @Test
+    void prepareOnACsvWithoutTheTimeColumnPrintsOneErrorLine(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("nocol.csv"), "userId,movieId,rating\n1,10,4.0\n2,11,3.5\n");
+        CliRunner cli = CliRunner.run("prepare", "--input", csv.toString(), "--output", dir.resolve("out").toString());
+        assertThat(cli.exitCode).isEqualTo(1);
+        // The failure happens inside the job (the reader task): Flink's wrappers are unwrapped to the reader's message.
+        assertThat(errorLines(cli)).singleElement().asString()
+                .startsWith("error: ")
+                .contains("nocol.csv: missing column 'timestamp' (header has [userId, movieId, rating];"
+                        + " choose another with --time-column)");
+        assertThat(dir.resolve("out").resolve(DatasetLayout.TRAIN)).doesNotExist();
+    }
+
+    @Test
+    void prepareOnAnEmptyFilePrintsOneErrorLine(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("empty.csv"), "");
+        CliRunner cli = CliRunner.run("prepare", "--input", csv.toString(), "--output", dir.resolve("out").toString());
+        assertThat(cli.exitCode).isEqualTo(1);
+        assertThat(errorLines(cli)).singleElement().asString()
+                .startsWith("error: ").contains("empty.csv: the file is empty (expected a header line)");
+    }
+
+    @Test
+    void prepareOnABadTimestampNamesTheLineAndColumn(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("badtime.csv"),
+                "userId,movieId,rating,timestamp\n1,10,4.0,1600000000\n1,11,3.5,yesterday\n");
+        CliRunner cli = CliRunner.run("prepare", "--input", csv.toString(), "--output", dir.resolve("out").toString());
+        assertThat(cli.exitCode).isEqualTo(1);
+        assertThat(errorLines(cli)).singleElement().asString()
+                .startsWith("error: ")
+                .contains("badtime.csv: line 3, column 'timestamp': 'yesterday' is not a numeric timestamp");
+    }
+
+    /** Every line the command printed on stderr (the test's log configuration logs to stdout). */
+    static List<String> errorLines(CliRunner cli) {
+        return cli.err.lines().toList();
     }
 
     interface GroupFiller {
