@@ -5,10 +5,13 @@
 #
 #   1. `flink run ... prepare` on a synthetic interaction log with planted clusters
 #   2. `flink run ... train`: results, curves and snapshots (verified, numpy-readable) are checked
-#   3. a second `train` job on the same TaskManager (DJL's native library is loaded once per JVM)
+#   3. a second `train` job on the same TaskManager (DJL's native library is loaded once per JVM), an
+#      uninterrupted run of the configuration that steps 4 and 5 interrupt
 #   4. failover: kill -9 the TaskManager during a checkpointed training run, start a new one; the
-#      job resumes from the last checkpoint (step counter > 0) and trains every example exactly once
-#   5. `flink stop --savepointPath`, then `flink run -s <savepoint>`: the job resumes and completes
+#      job resumes from the last checkpoint (step counter > 0), trains every example exactly once and
+#      ends bit-identical to step 3's run (same losses, recalls and snapshot SHA-256)
+#   5. `flink stop --savepointPath`, then `flink run -s <savepoint>`: the job resumes and completes,
+#      bit-identical to step 3's run
 #
 # Steps 4 and 5 must interrupt a job mid-run, and on a loaded machine a job can race to its end while the
 # test decides: the TaskManager is frozen (SIGSTOP) first, the job checked to be still RUNNING, and only then
@@ -220,6 +223,36 @@ savepoint_triggered() {
   grep -q "Triggering checkpoint [0-9]* (type=SavepointType.* for job $1" "$TWOTOWER_WORK"/flink/log/jobmanager.log
 }
 
+# published_snapshot JOB LATEST_FILE: job JOB is RUNNING and has published its first snapshot (its first
+# epoch is trained). A signal from the file system: the REST metrics of a TaskManager started after the
+# failover were seen to stay empty for a whole run.
+published_snapshot() { running "$1" && [[ -s "$2" ]]; }
+
+# same_training DIR_A RUN_A DIR_B RUN_B: the two runs' losses, recalls and every snapshot file are bit-identical
+same_training() {
+  "$PY" - "$@" <<'EOF' || fail "$3 is not bit-identical to the uninterrupted run $1 (see above)"
+import json, os, sys
+a_dir, a_run, b_dir, b_run = sys.argv[1:]
+def load(out, run):
+    r = json.load(open(os.path.join(out, "twotower_results.json")))["training"]
+    sums = {}
+    root = os.path.join(out, "snapshots", run)
+    for seq in sorted(os.listdir(root)):
+        manifest = os.path.join(root, seq, "manifest.json")
+        if os.path.isfile(manifest):
+            for f in json.load(open(manifest))["files"]:
+                sums[seq + "/" + f["name"]] = f["sha256"]
+    return r["train_losses"], r["val_recalls"], sums
+a, b = load(a_dir, a_run), load(b_dir, b_run)
+errors = [what for what, x, y in zip(("train_losses", "val_recalls", "snapshot checksums"), a, b) if x != y]
+if not a[2]:
+    errors.append("no snapshot files")
+for e in errors:
+    print(f"  {e} differ")
+sys.exit(1 if errors else 0)
+EOF
+}
+
 # ---------------------------------------------------------------- result checks
 # check_results DIR RUN_ID EPOCHS DMODEL RESTORED(yes|no): twotower_results.json, curves, snapshots
 check_results() {
@@ -337,12 +370,12 @@ grep -m1 '^Trained' "$W/train1.out" || true
 check_results "$W/train1" first 4 32 no
 pass "train job 1 on the cluster: results, curves and snapshots checked, snapshots verify OK"
 
-log "flink run train (job 2, same TaskManager)"
-"$BIN/flink" run -p 1 "$JAR" train --data "$W/prepared" --output "$W/train2" --run-id second --set epochs=3 "${SMALL[@]}" \
+log "flink run train (job 2, same TaskManager; the uninterrupted reference of steps 4 and 5)"
+"$BIN/flink" run -p 1 "$JAR" train --data "$W/prepared" --output "$W/train2" --run-id second "${LONG[@]}" \
   >"$W/train2.out" 2>&1 || fail "flink run train (job 2 on the same TaskManager) exited $?: $(grep -m1 -E 'UnsatisfiedLinkError|Caused by' "$W/train2.out")"
 job2="$(job_id_from "$W/train2.out")"
 [[ -n "$job2" ]] || fail "no job id in the output of job 2"
-check_results "$W/train2" second 3 32 no
+check_results "$W/train2" second "$LONG_EPOCHS" 64 no
 tm1="$(trainer_tms "$job1")" || fail "no TaskManager reported for the trainer of job $job1"
 tm2="$(trainer_tms "$job2")" || fail "no TaskManager reported for the trainer of job $job2"
 [[ "$tm1" == "$tm2" && "$tm_before" == "$("$BIN/local-cluster" tm-pids)" ]] \
@@ -376,7 +409,8 @@ check_results "$W/failover" failover "$LONG_EPOCHS" 64 yes
 fo_restore="$("$PY" -c "import json; print(json.load(open('$W/failover/twotower_results.json'))['restored_at_steps'])")"
 fo_tm="$(trainer_tms "$fo_job")" || fail "no TaskManager reported for the trainer of job $fo_job"
 [[ "$fo_tm" != *taskmanager-1* ]] || fail "the failover job's trainer still reports taskmanager-1"
-pass "failover: TaskManager killed at step ~$seen, job restored from checkpoint (restored_at_steps $fo_restore), FINISHED with every example of every epoch exactly once"
+same_training "$W/train2" second "$W/failover" failover
+pass "failover: TaskManager killed at step ~$seen, job restored from checkpoint (restored_at_steps $fo_restore), FINISHED with every example of every epoch exactly once, bit-identical to the uninterrupted run"
 
 # ================================================================ 5. stop with savepoint, resume with run -s
 log "stop-with-savepoint and flink run -s"
@@ -387,8 +421,8 @@ sp_client="$CLIENT"
 # The savepoint itself holds the steps made so far: no need to wait for a checkpoint first.
 sp_tm="$("$BIN/local-cluster" tm-pids)"
 [[ "$(wc -w <<<"$sp_tm")" == 1 ]] || fail "expected one TaskManager, found pids: $sp_tm"
-wait_trained "$sp_job"
-seen="$SEEN"
+wait_for "the first snapshot of job $sp_job" 150 published_snapshot "$sp_job" "$W/resumed/snapshots/resumed/LATEST"
+log "job $sp_job published its first snapshot: its first epoch is trained"
 # Frozen while `flink stop` asks for the savepoint: once the JobManager has triggered it, the job can only end
 # by that savepoint (its sources wait for the trainer's next epoch decision), however long the client takes
 # to start. Kept well under heartbeat.timeout (20 s), or the JobManager would declare the TaskManager lost.
@@ -413,7 +447,7 @@ wait_for "the stopped job $sp_job FINISHED" 60 finished "$sp_job"
 wait_for "the stopped job's client to exit" 60 client_done "$sp_client"
 wait "$sp_client" || true # a client still collecting reports may see the stop either way
 [[ ! -f "$W/resumed/twotower_results.json" ]] || fail "the stopped job wrote final results"
-log "stopped after step $seen, savepoint $savepoint; resuming with flink run -s"
+log "stopped, savepoint $savepoint; resuming with flink run -s"
 rs_rc=0
 "$BIN/flink" run -p 1 -s "$savepoint" "$JAR" train "${SP_ARGS[@]}" >"$W/resumed.out" 2>&1 || rs_rc=$?
 rs_job="$(job_id_from "$W/resumed.out")"
@@ -435,8 +469,9 @@ else
   grep -m1 '^Trained' "$W/resumed.out" || true
   wait_for "the resumed job $rs_job FINISHED" 300 finished "$rs_job"
   check_results "$W/resumed" resumed "$LONG_EPOCHS" 64 yes
+  same_training "$W/train2" second "$W/resumed" resumed
   rs_restore="$("$PY" -c "import json; print(json.load(open('$W/resumed/twotower_results.json'))['restored_at_steps'])")"
-  pass "stop-with-savepoint after step $seen, resumed with run -s (restored_at_steps $rs_restore), completed with exact example counts"
+  pass "stop-with-savepoint after the first epoch, resumed with run -s (restored_at_steps $rs_restore), completed with exact example counts, bit-identical to the uninterrupted run"
 fi
 
 # ================================================================ done
