@@ -220,7 +220,7 @@ class TrainingJobITCase {
         TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,
                 prepared.numUsers, prepared.numItems, 5);
         DataStream<TrainingExample> examples = TrainingJob.examples(env, spec, prepared, "listen-failover")
-                .map(new FailOnceAfterCheckpoint(2000)).name("inject failure");
+                .map(new FailOnceAfterCheckpoint(1000)).name("inject failure");
         try (CloseableIterator<EpochReport> it = TrainingJob.train(examples, spec, "listen-failover")
                 .executeAndCollect("train with failure")) {
             it.forEachRemaining(r -> { });
@@ -277,8 +277,9 @@ class TrainingJobITCase {
             }
             if (seen > after && firstAttempt) {
                 // Slow down until a checkpoint completes, so a fast configuration cannot finish the job first
-                // (the notification arrives between records, on this same task thread).
-                Thread.sleep(1);
+                // (the notification arrives between records, on this same task thread, so blocking here would
+                // hold it back): with thousands of records left, tens of seconds for one 300 ms checkpoint.
+                Thread.sleep(5);
             }
             return value;
         }
