@@ -12,6 +12,7 @@ import io.twotower.connectors.kafka.DeadLetter;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.job.train.DeviceSelector;
 import io.twotower.job.train.EmbeddingExport;
+import io.twotower.job.trainer.CheckpointedBytes;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.SplitMix64;
 import io.twotower.model.TrainerStateCodec;
@@ -20,9 +21,6 @@ import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
 import io.twotower.model.TwoTowerTrainer;
 import io.twotower.model.UniformNegativeSampler;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -45,11 +43,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
+
+import static io.twotower.job.trainer.StateStreams.readBytes;
+import static io.twotower.job.trainer.StateStreams.readInts;
+import static io.twotower.job.trainer.StateStreams.writeBytes;
+import static io.twotower.job.trainer.StateStreams.writeInts;
 /**
  * The online trainer (parallelism 1): maps raw ids to dense indices (growing the embedding tables for new
  * ones), scores every event against the full catalog before training on it (prequential), trains in
@@ -67,22 +68,18 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
 
     private final OnlineSpec spec;
 
-    private transient ListState<byte[]> checkpointedState;
-    private transient byte[] restoredState;
+    private transient CheckpointedBytes checkpointed;
 
     private transient NDManager root;
     private transient TwoTowerTrainer trainer;
     private transient Vocabulary users;
     private transient Vocabulary items;
-    /** Per user, the latest items (oldest first) the history tower's snapshot user vectors read. */
-    private transient Map<Integer, int[]> latestHistories;
     private transient UniformNegativeSampler sampler;
     private transient RetrievalEvaluator evaluator;
     private transient SnapshotStore snapshots;
     private transient List<Pending> pending;
-    private transient TreeMap<Long, WindowStats> open;
-    private transient List<String> windowLines;
-    private transient Totals totals;
+    /** Open windows, window lines, totals and remembered histories (checkpointed). */
+    private transient OnlineRun run;
     private transient int endedInputs;
 
     /** One event waiting for its mini-batch. */
@@ -94,43 +91,6 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         long arrivalMs;
     }
 
-    /** Running figures of one event-time window. */
-    private static final class WindowStats {
-        long start;
-        long events;
-        long hits;
-        long hitsExcludeHistory;
-        long trained;
-        long skipped;
-        long newUsers;
-        long newItems;
-        double lossSum;
-        long firstArrivalMs = Long.MAX_VALUE;
-        long lastArrivalMs;
-    }
-
-    /** Whole-run figures for online_results.json. */
-    private static final class Totals {
-        long events;
-        long hits;
-        long hitsExcludeHistory;
-        long trained;
-        long skipped;
-        long deadLettered;
-        long newUsers;
-        long newItems;
-        long windows;
-        double bestRecall = -1;
-        /** Recall@K of the last window that was not a regression: the reference for the next one. */
-        double acceptedRecall = -1;
-        /** Windows ending at or before this are closed; later events for them count in the next open window. */
-        long closedUntil = Long.MIN_VALUE;
-        long late;
-        long snapshotSequence;
-        long latestSequence;
-        List<Long> restoredAtEvents = new ArrayList<>();
-    }
-
     public OnlineTrainerOperator(OnlineSpec spec) {
         this.spec = spec;
     }
@@ -138,11 +98,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        checkpointedState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("online-trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        for (byte[] bytes : checkpointedState.get()) {
-            restoredState = bytes;
-        }
+        checkpointed = CheckpointedBytes.register(context, "online-trainer");
     }
 
     @Override
@@ -154,17 +110,14 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         pending = new ArrayList<>();
-        latestHistories = new HashMap<>();
+        byte[] restoredState = checkpointed.takeRestored();
         if (restoredState != null) {
             restore(restoredState);
-            restoredState = null;
-            totals.restoredAtEvents.add(totals.events);
-            LOG.info("Restored online trainer after {} events ({} users, {} items)", totals.events, users.size(),
+            run.totals.restoredAtEvents.add(run.totals.events);
+            LOG.info("Restored online trainer after {} events ({} users, {} items)", run.totals.events, users.size(),
                     items.size());
         } else {
-            open = new TreeMap<>();
-            windowLines = new ArrayList<>();
-            totals = new Totals();
+            run = new OnlineRun();
             if (spec.initFrom != null) {
                 warmStart(SnapshotFiles.resolve(spec.initFrom));
             } else {
@@ -175,12 +128,12 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         sampler = new UniformNegativeSampler(Math.max(1, items.size()));
         LOG.info("Online trainer on {}: window {} ms, snapshot every {} windows, {} users and {} items known",
                 device, spec.windowMillis, spec.snapshotEveryWindows, users.size(), items.size());
-        getMetricGroup().gauge("eventsTrained", () -> totals.trained);
+        getMetricGroup().gauge("eventsTrained", () -> run.totals.trained);
         getMetricGroup().gauge("users", () -> users.size());
         getMetricGroup().gauge("items", () -> items.size());
-        getMetricGroup().gauge("windows", () -> totals.windows);
-        getMetricGroup().gauge("bestWindowRecallAtK", () -> totals.bestRecall);
-        getMetricGroup().gauge("deadLettered", () -> totals.deadLettered);
+        getMetricGroup().gauge("windows", () -> run.totals.windows);
+        getMetricGroup().gauge("bestWindowRecallAtK", () -> run.totals.bestRecall);
+        getMetricGroup().gauge("deadLettered", () -> run.totals.deadLettered);
     }
 
     private void warmStart(Path snapshot) throws IOException {
@@ -206,17 +159,17 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void processElement1(StreamRecord<OnlineExample> element) throws Exception {
         OnlineExample e = element.getValue();
-        if (totals.events == 0) {
+        if (run.totals.events == 0) {
             LOG.info("First event: user {} item {} at {}", e.user, e.item, Instant.ofEpochMilli(e.timestamp));
         }
-        totals.events++;
+        run.totals.events++;
         long timestamp = e.timestamp;
-        if (timestamp < totals.closedUntil) {
+        if (timestamp < run.totals.closedUntil) {
             // Behind the watermark: its window is closed, so it counts in the first open one.
-            totals.late++;
-            timestamp = totals.closedUntil;
+            run.totals.late++;
+            timestamp = run.totals.closedUntil;
         }
-        WindowStats w = window(timestamp);
+        OnlineRun.WindowStats w = window(timestamp);
         int userBefore = users.size();
         int itemBefore = items.size();
         Pending p = new Pending();
@@ -224,11 +177,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         p.item = items.add(e.item);
         if (users.size() > userBefore) {
             w.newUsers++;
-            totals.newUsers++;
+            run.totals.newUsers++;
         }
         if (items.size() > itemBefore) {
             w.newItems++;
-            totals.newItems++;
+            run.totals.newItems++;
         }
         int[] history = new int[e.history.length];
         int n = 0;
@@ -251,16 +204,16 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
 
     @Override
     public void processElement2(StreamRecord<DeadLetter> element) {
-        totals.deadLettered++;
+        run.totals.deadLettered++;
     }
 
-    private WindowStats window(long timestamp) {
+    private OnlineRun.WindowStats window(long timestamp) {
         long start = timestamp - Math.floorMod(timestamp, spec.windowMillis);
-        WindowStats w = open.get(start);
+        OnlineRun.WindowStats w = run.open.get(start);
         if (w == null) {
-            w = new WindowStats();
+            w = new OnlineRun.WindowStats();
             w.start = start;
-            open.put(start, w);
+            run.open.put(start, w);
         }
         return w;
     }
@@ -293,38 +246,38 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         int[][] ranks = evaluator.ranksBothWays(trainer.model(), u, histories, pos, histories);
         TrainingBatch batch = new TrainingBatch(n, config.kNeg(), config.historyLength());
         int[] negatives = new int[config.kNeg()];
-        List<WindowStats> trainedWindows = new ArrayList<>(n);
+        List<OnlineRun.WindowStats> trainedWindows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Pending p = pending.get(i);
             rememberHistory(p);
-            WindowStats w = window(p.timestamp);
+            OnlineRun.WindowStats w = window(p.timestamp);
             w.events++;
             if (ranks[0][i] < config.evalTopK()) {
                 w.hits++;
-                totals.hits++;
+                run.totals.hits++;
             }
             if (ranks[1][i] < config.evalTopK()) {
                 w.hitsExcludeHistory++;
-                totals.hitsExcludeHistory++;
+                run.totals.hitsExcludeHistory++;
             }
             if (sampler.allowed(p.item, p.history, p.history.length) <= 0) {
                 // Nothing in the catalog can be a negative yet (e.g. the very first events of a cold start).
                 w.skipped++;
-                totals.skipped++;
+                run.totals.skipped++;
                 continue;
             }
-            SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x0411L, totals.trained + totals.skipped));
+            SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x0411L, run.totals.trained + run.totals.skipped));
             sampler.sample(p.item, p.history, p.history.length, config.kNeg(), rng, negatives, 0);
             batch.add(p.user, p.item, negatives, 0, p.history, p.history.length);
             trainedWindows.add(w);
         }
         if (!batch.isEmpty()) {
             float loss = trainer.trainBatch(batch);
-            for (WindowStats w : trainedWindows) {
+            for (OnlineRun.WindowStats w : trainedWindows) {
                 w.trained++;
                 w.lossSum += loss;
             }
-            totals.trained += batch.size();
+            run.totals.trained += batch.size();
         }
         pending.clear();
     }
@@ -338,7 +291,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         int keep = Math.min(length - 1, p.history.length);
         int[] after = Arrays.copyOfRange(p.history, p.history.length - keep, p.history.length + 1);
         after[keep] = p.item;
-        latestHistories.put(p.user, after);
+        run.latestHistories.put(p.user, after);
     }
 
     private int[][] latestHistoryArray() {
@@ -346,7 +299,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             return null;
         }
         int[][] out = new int[users.size()][];
-        for (Map.Entry<Integer, int[]> e : latestHistories.entrySet()) {
+        for (Map.Entry<Integer, int[]> e : run.latestHistories.entrySet()) {
             out[e.getKey()] = e.getValue();
         }
         return out;
@@ -367,18 +320,18 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     public void processWatermark2(Watermark mark) {}
 
     private void closeWindowsUpTo(long watermark) throws IOException {
-        if (!open.isEmpty() && open.firstKey() + spec.windowMillis <= watermark) {
+        if (!run.open.isEmpty() && run.open.firstKey() + spec.windowMillis <= watermark) {
             // Pending events may belong to a window that closes now.
             trainPending();
-            while (!open.isEmpty() && open.firstKey() + spec.windowMillis <= watermark) {
-                WindowStats w = open.pollFirstEntry().getValue();
-                totals.closedUntil = Math.max(totals.closedUntil, w.start + spec.windowMillis);
+            while (!run.open.isEmpty() && run.open.firstKey() + spec.windowMillis <= watermark) {
+                OnlineRun.WindowStats w = run.open.pollFirstEntry().getValue();
+                run.totals.closedUntil = Math.max(run.totals.closedUntil, w.start + spec.windowMillis);
                 closeWindow(w);
             }
         }
     }
 
-    private void closeWindow(WindowStats w) throws IOException {
+    private void closeWindow(OnlineRun.WindowStats w) throws IOException {
         WindowReport r = new WindowReport();
         r.windowStart = w.start;
         r.windowEnd = w.start + spec.windowMillis;
@@ -396,16 +349,16 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         // slowly, and a best-so-far reference would turn every later window into a "regression".
         // The recall that decides follows exclude_history, as the train job's selection does.
         double recall = spec.config.excludeHistory() ? r.recallExcludeHistory : r.recall;
-        r.regression = totals.acceptedRecall >= 0 && recall < totals.acceptedRecall - spec.regressionTolerance;
+        r.regression = run.totals.acceptedRecall >= 0 && recall < run.totals.acceptedRecall - spec.regressionTolerance;
         if (!r.regression) {
-            totals.acceptedRecall = recall;
+            run.totals.acceptedRecall = recall;
         }
-        totals.bestRecall = Math.max(totals.bestRecall, recall);
-        totals.windows++;
-        if (trainer != null && totals.windows % spec.snapshotEveryWindows == 0) {
-            totals.snapshotSequence++;
+        run.totals.bestRecall = Math.max(run.totals.bestRecall, recall);
+        run.totals.windows++;
+        if (trainer != null && run.totals.windows % spec.snapshotEveryWindows == 0) {
+            run.totals.snapshotSequence++;
             publish(r, !r.regression);
-            r.snapshotSequence = totals.snapshotSequence;
+            r.snapshotSequence = run.totals.snapshotSequence;
             long now = System.currentTimeMillis();
             r.snapshotLatencyMaxMs = w.firstArrivalMs == Long.MAX_VALUE ? 0 : now - w.firstArrivalMs;
             r.snapshotLatencyMinMs = w.lastArrivalMs == 0 ? 0 : now - w.lastArrivalMs;
@@ -414,8 +367,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                         + "new users=%d, new items=%d, loss=%.4f, lr=%.3g%s", Instant.ofEpochMilli(r.windowStart),
                 r.events, spec.config.evalTopK(), r.recall, r.recallExcludeHistory, r.trained, r.newUsers, r.newItems, r.loss, r.learningRate,
                 r.regression ? " REGRESSION: LATEST stays on the previous snapshot" : ""));
-        windowLines.add(JSON.writeValueAsString(r));
-        writeFile(new Path(spec.outputDir, WINDOWS_FILE), String.join("\n", windowLines) + "\n");
+        run.windowLines.add(JSON.writeValueAsString(r));
+        writeFile(new Path(spec.outputDir, WINDOWS_FILE), String.join("\n", run.windowLines) + "\n");
         output.collect(new StreamRecord<>(r));
     }
 
@@ -428,13 +381,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 DatasetLayout.ITEM_IDX_COLUMN, items.ids()));
         ObjectNode fields = EmbeddingExport.manifestFields(model, spec.config, "online", trainer.steps());
         fields.put("window", Instant.ofEpochMilli(r.windowStart).toString());
-        fields.put("events_trained", totals.trained);
+        fields.put("events_trained", run.totals.trained);
         fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), r.recall)
                 .put("Recall@" + spec.config.evalTopK() + "_exclude_history", r.recallExcludeHistory)
                 .put("train_loss", r.loss);
-        snapshots.publish(totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
+        snapshots.publish(run.totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
         if (makeLatest) {
-            totals.latestSequence = totals.snapshotSequence;
+            run.totals.latestSequence = run.totals.snapshotSequence;
         }
     }
 
@@ -446,25 +399,25 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         }
         closeWindowsUpTo(Long.MAX_VALUE);
         ObjectNode results = JSON.createObjectNode();
-        results.put("events_read", totals.events + totals.deadLettered);
-        results.put("events", totals.events);
-        results.put("trained", totals.trained);
-        results.put("skipped_no_negatives", totals.skipped);
-        results.put("dead_lettered", totals.deadLettered);
-        results.put("new_users", totals.newUsers);
-        results.put("new_items", totals.newItems);
+        results.put("events_read", run.totals.events + run.totals.deadLettered);
+        results.put("events", run.totals.events);
+        results.put("trained", run.totals.trained);
+        results.put("skipped_no_negatives", run.totals.skipped);
+        results.put("dead_lettered", run.totals.deadLettered);
+        results.put("new_users", run.totals.newUsers);
+        results.put("new_items", run.totals.newItems);
         results.put("users", users.size());
         results.put("items", items.size());
-        results.put("windows", totals.windows);
-        results.put("late_events", totals.late);
-        results.put("prequential_recall", totals.events == 0 ? 0 : (double) totals.hits / totals.events);
+        results.put("windows", run.totals.windows);
+        results.put("late_events", run.totals.late);
+        results.put("prequential_recall", run.totals.events == 0 ? 0 : (double) run.totals.hits / run.totals.events);
         results.put("prequential_recall_exclude_history",
-                totals.events == 0 ? 0 : (double) totals.hitsExcludeHistory / totals.events);
-        results.put("best_window_recall", Math.max(0, totals.bestRecall));
+                run.totals.events == 0 ? 0 : (double) run.totals.hitsExcludeHistory / run.totals.events);
+        results.put("best_window_recall", Math.max(0, run.totals.bestRecall));
         results.put("optimizer_steps", trainer == null ? 0 : trainer.steps());
-        results.putPOJO("restored_at_events", totals.restoredAtEvents);
-        if (totals.latestSequence > 0) {
-            results.put("latest_snapshot", snapshots.snapshotDir(totals.latestSequence).toString());
+        results.putPOJO("restored_at_events", run.totals.restoredAtEvents);
+        if (run.totals.latestSequence > 0) {
+            results.put("latest_snapshot", snapshots.snapshotDir(run.totals.latestSequence).toString());
         }
         results.putPOJO("model_config", spec.config.asMap());
         writeFile(new Path(spec.outputDir, RESULTS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
@@ -485,9 +438,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             out.writeInt(STATE_VERSION);
             out.writeBoolean(trainer != null);
             if (trainer != null) {
-                byte[] t = TrainerStateCodec.encode(trainer);
-                out.writeInt(t.length);
-                out.write(t);
+                writeBytes(out, TrainerStateCodec.encode(trainer));
             }
             users.write(out);
             items.write(out);
@@ -497,62 +448,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 out.writeInt(p.item);
                 out.writeLong(p.timestamp);
                 out.writeLong(p.arrivalMs);
-                out.writeInt(p.history.length);
-                for (int h : p.history) {
-                    out.writeInt(h);
-                }
+                writeInts(out, p.history);
             }
-            out.writeInt(open.size());
-            for (WindowStats w : open.values()) {
-                out.writeLong(w.start);
-                out.writeLong(w.events);
-                out.writeLong(w.hits);
-                out.writeLong(w.trained);
-                out.writeLong(w.skipped);
-                out.writeLong(w.newUsers);
-                out.writeLong(w.newItems);
-                out.writeDouble(w.lossSum);
-                out.writeLong(w.firstArrivalMs);
-                out.writeLong(w.lastArrivalMs);
-            }
-            out.writeInt(windowLines.size());
-            for (String line : windowLines) {
-                byte[] b = line.getBytes(StandardCharsets.UTF_8);
-                out.writeInt(b.length);
-                out.write(b);
-            }
-            out.writeLong(totals.events);
-            out.writeLong(totals.hits);
-            out.writeLong(totals.trained);
-            out.writeLong(totals.skipped);
-            out.writeLong(totals.deadLettered);
-            out.writeLong(totals.newUsers);
-            out.writeLong(totals.newItems);
-            out.writeLong(totals.windows);
-            out.writeDouble(totals.bestRecall);
-            out.writeLong(totals.closedUntil);
-            out.writeLong(totals.late);
-            out.writeLong(totals.snapshotSequence);
-            out.writeLong(totals.latestSequence);
-            out.writeInt(totals.restoredAtEvents.size());
-            for (long r : totals.restoredAtEvents) {
-                out.writeLong(r);
-            }
-            out.writeInt(latestHistories.size());
-            for (Map.Entry<Integer, int[]> e : latestHistories.entrySet()) {
-                out.writeInt(e.getKey());
-                out.writeInt(e.getValue().length);
-                for (int item : e.getValue()) {
-                    out.writeInt(item);
-                }
-            }
-            out.writeDouble(totals.acceptedRecall);
-            out.writeLong(totals.hitsExcludeHistory);
-            for (WindowStats w : open.values()) {
-                out.writeLong(w.hitsExcludeHistory);
-            }
+            run.write(out);
         }
-        checkpointedState.update(List.of(bytes.toByteArray()));
+        checkpointed.update(bytes.toByteArray());
     }
 
     private void restore(byte[] state) throws IOException {
@@ -564,9 +464,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                         + STATE_VERSION + ")");
             }
             if (in.readBoolean()) {
-                byte[] t = new byte[in.readInt()];
-                in.readFully(t);
-                trainer = TrainerStateCodec.decode(t, root.newSubManager(), spec.config);
+                trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
             }
             users = Vocabulary.read(in);
             items = Vocabulary.read(in);
@@ -577,69 +475,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 p.item = in.readInt();
                 p.timestamp = in.readLong();
                 p.arrivalMs = in.readLong();
-                p.history = new int[in.readInt()];
-                for (int j = 0; j < p.history.length; j++) {
-                    p.history[j] = in.readInt();
-                }
+                p.history = readInts(in);
                 pending.add(p);
             }
-            open = new TreeMap<>();
-            int windows = in.readInt();
-            for (int i = 0; i < windows; i++) {
-                WindowStats w = new WindowStats();
-                w.start = in.readLong();
-                w.events = in.readLong();
-                w.hits = in.readLong();
-                w.trained = in.readLong();
-                w.skipped = in.readLong();
-                w.newUsers = in.readLong();
-                w.newItems = in.readLong();
-                w.lossSum = in.readDouble();
-                w.firstArrivalMs = in.readLong();
-                w.lastArrivalMs = in.readLong();
-                open.put(w.start, w);
-            }
-            windowLines = new ArrayList<>();
-            int lines = in.readInt();
-            for (int i = 0; i < lines; i++) {
-                byte[] b = new byte[in.readInt()];
-                in.readFully(b);
-                windowLines.add(new String(b, StandardCharsets.UTF_8));
-            }
-            totals = new Totals();
-            totals.events = in.readLong();
-            totals.hits = in.readLong();
-            totals.trained = in.readLong();
-            totals.skipped = in.readLong();
-            totals.deadLettered = in.readLong();
-            totals.newUsers = in.readLong();
-            totals.newItems = in.readLong();
-            totals.windows = in.readLong();
-            totals.bestRecall = in.readDouble();
-            totals.closedUntil = in.readLong();
-            totals.late = in.readLong();
-            totals.snapshotSequence = in.readLong();
-            totals.latestSequence = in.readLong();
-            int restores = in.readInt();
-            for (int i = 0; i < restores; i++) {
-                totals.restoredAtEvents.add(in.readLong());
-            }
-            int remembered = version >= 2 ? in.readInt() : 0;
-            for (int i = 0; i < remembered; i++) {
-                int user = in.readInt();
-                int[] history = new int[in.readInt()];
-                for (int j = 0; j < history.length; j++) {
-                    history[j] = in.readInt();
-                }
-                latestHistories.put(user, history);
-            }
-            totals.acceptedRecall = version >= 2 ? in.readDouble() : totals.bestRecall;
-            if (version >= 2) {
-                totals.hitsExcludeHistory = in.readLong();
-                for (WindowStats w : open.values()) {
-                    w.hitsExcludeHistory = in.readLong();
-                }
-            }
+            run = OnlineRun.read(in, version);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.twotower.job.train;
 
+import io.twotower.job.trainer.StateStreams;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -88,8 +90,8 @@ final class EpochOrderBuffer {
             out.writeLong(e.position);
             out.writeInt(e.user);
             out.writeInt(e.positive);
-            writeInts(out, e.negatives);
-            writeInts(out, e.history);
+            StateStreams.writeInts(out, e.negatives);
+            StateStreams.writeInts(out, e.history);
         }
     }
 
@@ -103,24 +105,10 @@ final class EpochOrderBuffer {
             e.position = in.readLong();
             e.user = in.readInt();
             e.positive = in.readInt();
-            e.negatives = readInts(in);
-            e.history = readInts(in);
+            e.negatives = StateStreams.readInts(in);
+            e.history = StateStreams.readInts(in);
             early.put(e.position, e);
         }
     }
 
-    private static void writeInts(DataOutputStream out, int[] values) throws IOException {
-        out.writeInt(values.length);
-        for (int v : values) {
-            out.writeInt(v);
-        }
-    }
-
-    private static int[] readInts(DataInputStream in) throws IOException {
-        int[] values = new int[in.readInt()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readInt();
-        }
-        return values;
-    }
 }

@@ -11,6 +11,7 @@ import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.connectors.source.EpochDecisionEvent;
+import io.twotower.job.trainer.CheckpointedBytes;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.RetrievalMetrics;
 import io.twotower.model.TrainerStateCodec;
@@ -19,9 +20,6 @@ import io.twotower.model.TrainingProgress;
 import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
 import io.twotower.model.TwoTowerTrainer;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -44,6 +42,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.twotower.job.trainer.StateStreams.readBytes;
+import static io.twotower.job.trainer.StateStreams.writeBytes;
+
 /**
  * The training operator (parallelism 1): assembles mini-batches, runs the DJL step, and at each epoch's
  * end (watermark = epoch) evaluates Recall@K on the validation rows, steps the schedule, publishes a
@@ -61,41 +62,23 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private final TrainingSpec spec;
     private final transient OperatorEventGateway coordinator;
 
-    private transient ListState<byte[]> checkpointedState;
-    private transient byte[] restoredState;
+    private transient CheckpointedBytes checkpointed;
 
     private transient NDManager root;
     private transient TwoTowerTrainer trainer;
     private transient TrainingProgress progress;
     private transient TrainingBatch batch;
+    /** Where the run is, its figures so far and its best weights (checkpointed with the trainer). */
+    private transient TrainingRun run;
     /** Puts the samplers' interleaved outputs back into the source's order before batching. */
     private transient EpochOrderBuffer order;
     private transient Sequences validation;
     /** Each validation row's history: the items seen-item filtering removes from its ranking. */
     private transient int[][] validationHistories;
-    /** Per evaluated epoch, the full metrics both ways as a JSON object (kept for the results file). */
-    private transient List<String> epochMetrics;
     private transient RetrievalEvaluator evaluator;
     private transient SnapshotStore snapshots;
 
-    /** 0-based epoch whose examples are arriving now. */
-    private transient int currentEpoch;
-    private transient boolean stopped;
-    private transient long examplesThisEpoch;
-    private transient double lossSumThisEpoch;
-    private transient int batchesThisEpoch;
-    private transient double trainSecondsThisEpoch;
     private transient long batchStartNanos;
-    private transient List<Long> examplesPerEpoch;
-    private transient List<Double> examplesPerSecond;
-    private transient int lastDecisionEpoch;
-    private transient boolean lastDecisionContinue;
-    private transient long snapshotSequence;
-    private transient byte[] bestParameters;
-    private transient long totalExamples;
-    /** The optimizer step each restore resumed from: evidence in the results that recovery did not start over. */
-    private transient List<Long> restoredAtSteps;
-    private transient boolean finished;
     private transient EpochReport lastReport;
 
     TrainerOperator(StreamOperatorParameters<EpochReport> parameters, TrainingSpec spec, OperatorEventGateway coordinator) {
@@ -107,12 +90,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        checkpointedState = context.getOperatorStateStore().getListState(
-                new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        for (byte[] bytes : checkpointedState.get()) {
-            // Decoded in open(): the DJL engine and device are chosen there.
-            restoredState = bytes;
-        }
+        checkpointed = CheckpointedBytes.register(context, "trainer");
     }
 
     @Override
@@ -132,33 +110,29 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength());
         order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
+        byte[] restoredState = checkpointed.takeRestored();
         if (restoredState != null) {
             restore(restoredState);
-            restoredState = null;
-            restoredAtSteps.add(trainer.steps());
-            LOG.info("Restored trainer at epoch {}, step {}, {} examples trained", currentEpoch + 1, trainer.steps(),
-                    totalExamples);
-            if (lastDecisionEpoch >= 0) {
+            run.restoredAtSteps.add(trainer.steps());
+            LOG.info("Restored trainer at epoch {}, step {}, {} examples trained", run.currentEpoch + 1, trainer.steps(),
+                    run.totalExamples);
+            if (run.lastDecisionEpoch >= 0) {
                 // The source may not have seen it before the failure; it ignores a repeat.
-                sendDecision(lastDecisionEpoch, lastDecisionContinue);
+                sendDecision(run.lastDecisionEpoch, run.lastDecisionContinue);
             }
         } else {
             trainer = TwoTowerTrainer.create(config, TwoTowerModel.initialise(root.newSubManager(), config,
                     spec.numUsers, spec.numItems));
             progress = TrainingProgress.start(config);
-            examplesPerEpoch = new ArrayList<>();
-            examplesPerSecond = new ArrayList<>();
-            restoredAtSteps = new ArrayList<>();
-            epochMetrics = new ArrayList<>();
-            lastDecisionEpoch = -1;
+            run = new TrainingRun();
         }
         registerMetrics();
     }
 
     private void registerMetrics() {
-        getMetricGroup().gauge("epoch", () -> currentEpoch + 1);
+        getMetricGroup().gauge("epoch", () -> run.currentEpoch + 1);
         getMetricGroup().gauge("steps", () -> trainer.steps());
-        getMetricGroup().gauge("examplesTrained", () -> totalExamples);
+        getMetricGroup().gauge("examplesTrained", () -> run.totalExamples);
         getMetricGroup().gauge("learningRate", () -> trainer.optimizer().learningRate());
         getMetricGroup().gauge("trainLoss", () -> lastReport == null ? Double.NaN : lastReport.loss);
         getMetricGroup().gauge("recallAtK", () -> lastReport == null ? Double.NaN : lastReport.recall);
@@ -169,13 +143,13 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     @Override
     public void processElement(StreamRecord<TrainingExample> element) throws Exception {
         TrainingExample example = element.getValue();
-        if (stopped) {
+        if (run.stopped) {
             throw new IllegalStateException("an example of epoch " + (example.epoch + 1)
                     + " arrived after training stopped; the source should have read no more epochs");
         }
-        if (example.epoch != currentEpoch) {
+        if (example.epoch != run.currentEpoch) {
             throw new IllegalStateException("an example of epoch " + (example.epoch + 1) + " arrived during epoch "
-                    + (currentEpoch + 1) + "; epochs must not overlap");
+                    + (run.currentEpoch + 1) + "; epochs must not overlap");
         }
         order.add(example, this::train);
     }
@@ -185,24 +159,24 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             batchStartNanos = System.nanoTime();
         }
         batch.add(example.user, example.positive, example.negatives, 0, example.history, example.history.length);
-        examplesThisEpoch++;
-        totalExamples++;
+        run.examplesThisEpoch++;
+        run.totalExamples++;
         if (batch.isFull()) {
             trainPendingBatch();
         }
     }
 
     private void trainPendingBatch() {
-        lossSumThisEpoch += trainer.trainBatch(batch);
-        batchesThisEpoch++;
-        trainSecondsThisEpoch += (System.nanoTime() - batchStartNanos) / 1e9;
+        run.lossSumThisEpoch += trainer.trainBatch(batch);
+        run.batchesThisEpoch++;
+        run.trainSecondsThisEpoch += (System.nanoTime() - batchStartNanos) / 1e9;
         batch.clear();
     }
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         // Watermark e means every example of epoch e has arrived.
-        while (!stopped && currentEpoch <= mark.getTimestamp() && currentEpoch < spec.config.epochs()) {
+        while (!run.stopped && run.currentEpoch <= mark.getTimestamp() && run.currentEpoch < spec.config.epochs()) {
             finishEpoch();
         }
         super.processWatermark(mark);
@@ -210,27 +184,27 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
 
     @Override
     public void endInput() throws Exception {
-        if (!stopped && currentEpoch < spec.config.epochs() && examplesThisEpoch > 0) {
+        if (!run.stopped && run.currentEpoch < spec.config.epochs() && run.examplesThisEpoch > 0) {
             finishEpoch();
         }
-        if (!finished) {
+        if (!run.finished) {
             writeResults();
-            finished = true;
+            run.finished = true;
         }
     }
 
     private void finishEpoch() throws IOException {
-        order.finishEpoch(currentEpoch);
+        order.finishEpoch(run.currentEpoch);
         if (!batch.isEmpty()) {
             // The epoch's last, smaller batch, as the notebook's DataLoader yields it.
             trainPendingBatch();
         }
-        int epoch = currentEpoch + 1;
-        double avgLoss = batchesThisEpoch == 0 ? Double.NaN : lossSumThisEpoch / batchesThisEpoch;
-        double speed = trainSecondsThisEpoch > 0 ? examplesThisEpoch / trainSecondsThisEpoch : 0;
+        int epoch = run.currentEpoch + 1;
+        double avgLoss = run.batchesThisEpoch == 0 ? Double.NaN : run.lossSumThisEpoch / run.batchesThisEpoch;
+        double speed = run.trainSecondsThisEpoch > 0 ? run.examplesThisEpoch / run.trainSecondsThisEpoch : 0;
         ObjectNode metrics = evaluate(trainer.model());
         metrics.put("epoch", epoch);
-        epochMetrics.add(metrics.toString());
+        run.epochMetrics.add(metrics.toString());
         // Early stopping and the scheduler follow the notebook's metric, Recall@K over all items, unless
         // exclude_history asks for the ranking a recommender serves (seen items filtered).
         double allItems = metrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
@@ -241,11 +215,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         trainer.optimizer().setLearningRate(decision.learningRate);
         LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f (seen items excluded: %.4f), lr=%.3g, examples/s=%.0f,"
                         + " examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(), allItems, seenExcluded, lr,
-                speed, examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
-        examplesPerEpoch.add(examplesThisEpoch);
-        examplesPerSecond.add(speed);
+                speed, run.examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
+        run.finishEpoch(speed);
         if (decision.newBest) {
-            bestParameters = new NDList(trainer.model().parameters()).encode();
+            run.bestParameters = new NDList(trainer.model().parameters()).encode();
             publishSnapshot(trainer.model(), epoch, recall, avgLoss);
         }
         boolean earlyStop = progress.stoppedEarly(spec.config.epochs());
@@ -258,7 +231,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         report.loss = avgLoss;
         report.recall = recall;
         report.learningRate = lr;
-        report.examples = examplesThisEpoch;
+        report.examples = run.examplesThisEpoch;
         report.examplesPerSecond = speed;
         report.steps = trainer.steps();
         report.newBest = decision.newBest;
@@ -266,16 +239,12 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         lastReport = report;
         output.collect(new StreamRecord<>(report));
 
-        currentEpoch++;
-        examplesThisEpoch = 0;
-        lossSumThisEpoch = 0;
-        batchesThisEpoch = 0;
-        trainSecondsThisEpoch = 0;
+        run.startNextEpoch();
         trainer.startEpoch();
-        stopped = decision.stop;
-        lastDecisionEpoch = epoch - 1;
-        lastDecisionContinue = !decision.stop;
-        sendDecision(lastDecisionEpoch, lastDecisionContinue);
+        run.stopped = decision.stop;
+        run.lastDecisionEpoch = epoch - 1;
+        run.lastDecisionContinue = !decision.stop;
+        sendDecision(run.lastDecisionEpoch, run.lastDecisionContinue);
     }
 
     /** Full-catalog metrics of {@code model} on the validation rows, over all items and with seen items excluded. */
@@ -341,8 +310,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         ObjectNode fields = EmbeddingExport.manifestFields(model, spec.config, "train", trainer.steps());
         fields.put("epoch", epoch);
         fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), recall).put("train_loss", loss);
-        snapshotSequence++;
-        snapshots.publish(snapshotSequence, files, fields, true, spec.keepSnapshots);
+        run.snapshotSequence++;
+        snapshots.publish(run.snapshotSequence, files, fields, true, spec.keepSnapshots);
     }
 
     /**
@@ -363,18 +332,18 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private void writeResults() throws IOException {
         double finalRecall = Double.NaN;
         ObjectNode finalMetrics = null;
-        if (bestParameters != null) {
+        if (run.bestParameters != null) {
             // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's.
             try (NDManager scope = root.newSubManager()) {
-                TwoTowerModel best = TwoTowerModel.of(scope, spec.config, NDList.decode(scope, bestParameters));
+                TwoTowerModel best = TwoTowerModel.of(scope, spec.config, NDList.decode(scope, run.bestParameters));
                 finalMetrics = evaluate(best);
                 finalMetrics.set("short_history", evaluateShortHistories(best));
                 finalRecall = finalMetrics.get(spec.config.excludeHistory() ? "exclude_history" : "all_items")
                         .get("Recall@" + spec.config.evalTopK()).asDouble();
             }
         }
-        TrainingResults.write(spec, progress, finalRecall, finalMetrics, epochMetrics, examplesPerEpoch,
-                examplesPerSecond, trainer.steps(), restoredAtSteps, snapshots, snapshotSequence);
+        TrainingResults.write(spec, progress, finalRecall, finalMetrics, run.epochMetrics, run.examplesPerEpoch,
+                run.examplesPerSecond, trainer.steps(), run.restoredAtSteps, snapshots, run.snapshotSequence);
         LOG.info("Best validation Recall@{}: {} (epoch {}); final Recall@{} of the restored best model: {}",
                 spec.config.evalTopK(), progress.bestRecall(), progress.bestEpoch(), spec.config.evalTopK(), finalRecall);
         EpochReport report = new EpochReport();
@@ -382,7 +351,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         report.recall = progress.bestRecall();
         report.finalRecall = finalRecall;
         report.steps = trainer.steps();
-        report.examples = totalExamples;
+        report.examples = run.totalExamples;
         report.last = true;
         output.collect(new StreamRecord<>(report));
     }
@@ -390,14 +359,14 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        checkpointedState.update(List.of(encodeState()));
+        checkpointed.update(encodeState());
     }
 
     /**
      * Everything needed to resume exactly: the trainer (weights, AdamW moments, step, lr, accumulated
-     * gradients), the schedule and early-stopping counters, the epoch's running figures, the last decision
-     * sent to the source, the best weights so far, the pending partial batch and the examples that arrived
-     * ahead of their turn.
+     * gradients), the schedule and early-stopping counters, the run's bookkeeping ({@link TrainingRun}: the
+     * epoch's running figures, the last decision sent to the source, the best weights so far), the pending
+     * partial batch and the examples that arrived ahead of their turn.
      */
     private byte[] encodeState() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -405,45 +374,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             out.writeInt(STATE_VERSION);
             writeBytes(out, TrainerStateCodec.encode(trainer));
             progress.write(out);
-            out.writeInt(currentEpoch);
-            out.writeBoolean(stopped);
-            out.writeBoolean(finished);
-            out.writeLong(examplesThisEpoch);
-            out.writeDouble(lossSumThisEpoch);
-            out.writeInt(batchesThisEpoch);
-            out.writeDouble(trainSecondsThisEpoch);
-            out.writeLong(totalExamples);
-            out.writeInt(examplesPerEpoch.size());
-            for (int i = 0; i < examplesPerEpoch.size(); i++) {
-                out.writeLong(examplesPerEpoch.get(i));
-                out.writeDouble(examplesPerSecond.get(i));
-            }
-            out.writeInt(lastDecisionEpoch);
-            out.writeBoolean(lastDecisionContinue);
-            out.writeLong(snapshotSequence);
-            out.writeInt(restoredAtSteps.size());
-            for (long step : restoredAtSteps) {
-                out.writeLong(step);
-            }
-            out.writeInt(epochMetrics.size());
-            for (String m : epochMetrics) {
-                writeBytes(out, m.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            }
-            writeBytes(out, bestParameters);
-            out.writeInt(batch.size());
-            int k = batch.kNeg();
-            for (int i = 0; i < batch.size(); i++) {
-                out.writeInt(batch.user(i));
-                out.writeInt(batch.positive(i));
-                for (int j = 0; j < k; j++) {
-                    out.writeInt(batch.negatives()[i * k + j]);
-                }
-                int count = batch.historyCounts()[i];
-                out.writeInt(count);
-                for (int j = 0; j < count; j++) {
-                    out.writeInt(batch.historyItems()[i * batch.historyLength() + j]);
-                }
-            }
+            run.write(out);
+            PendingBatchCodec.write(out, batch);
             order.write(out);
         }
         return bytes.toByteArray();
@@ -460,79 +392,20 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             }
             trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
             progress = TrainingProgress.read(in, spec.config);
-            currentEpoch = in.readInt();
-            stopped = in.readBoolean();
-            finished = in.readBoolean();
-            examplesThisEpoch = in.readLong();
-            lossSumThisEpoch = in.readDouble();
-            batchesThisEpoch = in.readInt();
-            trainSecondsThisEpoch = in.readDouble();
-            totalExamples = in.readLong();
-            int epochs = in.readInt();
-            examplesPerEpoch = new ArrayList<>();
-            examplesPerSecond = new ArrayList<>();
-            for (int i = 0; i < epochs; i++) {
-                examplesPerEpoch.add(in.readLong());
-                examplesPerSecond.add(in.readDouble());
-            }
-            lastDecisionEpoch = in.readInt();
-            lastDecisionContinue = in.readBoolean();
-            snapshotSequence = in.readLong();
-            int restores = in.readInt();
-            restoredAtSteps = new ArrayList<>();
-            for (int i = 0; i < restores; i++) {
-                restoredAtSteps.add(in.readLong());
-            }
-            int evaluated = in.readInt();
-            epochMetrics = new ArrayList<>();
-            for (int i = 0; i < evaluated; i++) {
-                epochMetrics.add(new String(readBytes(in), java.nio.charset.StandardCharsets.UTF_8));
-            }
-            bestParameters = readBytes(in);
-            int pending = in.readInt();
-            int k = spec.config.kNeg();
-            int[] negatives = new int[k];
+            run = TrainingRun.read(in);
             batchStartNanos = System.nanoTime();
-            for (int i = 0; i < pending; i++) {
-                int user = in.readInt();
-                int positive = in.readInt();
-                for (int j = 0; j < k; j++) {
-                    negatives[j] = in.readInt();
-                }
-                int[] history = new int[version >= 2 ? in.readInt() : 0];
-                for (int j = 0; j < history.length; j++) {
-                    history[j] = in.readInt();
-                }
-                batch.add(user, positive, negatives, 0, history, history.length);
-            }
+            PendingBatchCodec.read(in, batch, version >= 2);
             if (version >= 3) {
                 order.read(in);
             } else {
-                order.resumeAt(examplesThisEpoch);
+                order.resumeAt(run.examplesThisEpoch);
             }
         }
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
-        out.writeInt(bytes == null ? -1 : bytes.length);
-        if (bytes != null) {
-            out.write(bytes);
-        }
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0) {
-            return null;
-        }
-        byte[] bytes = new byte[n];
-        in.readFully(bytes);
-        return bytes;
     }
 
     /** Examples trained so far, over all epochs (for tests and metrics). */
     long totalExamples() {
-        return totalExamples;
+        return run.totalExamples;
     }
 
     @Override

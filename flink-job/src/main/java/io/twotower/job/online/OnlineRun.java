@@ -1,0 +1,169 @@
+package io.twotower.job.online;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static io.twotower.job.trainer.StateStreams.readInts;
+import static io.twotower.job.trainer.StateStreams.readText;
+import static io.twotower.job.trainer.StateStreams.writeInts;
+import static io.twotower.job.trainer.StateStreams.writeText;
+
+/**
+ * The bookkeeping of an {@code online} run beside the trainer and the vocabularies: the event-time windows still
+ * open, the lines already written to windows.jsonl, the whole-run totals and each user's latest history (for the
+ * history tower's exported user vectors). Checkpointed with the trainer, in the operator's state format.
+ */
+final class OnlineRun {
+    /** Open windows by start time. */
+    final TreeMap<Long, WindowStats> open = new TreeMap<>();
+    /** windows.jsonl so far, one JSON line per closed window. */
+    final List<String> windowLines = new ArrayList<>();
+    final Totals totals = new Totals();
+    /** Per user, the latest items (oldest first) the history tower's snapshot user vectors read. */
+    final Map<Integer, int[]> latestHistories = new HashMap<>();
+
+    /** Running figures of one event-time window. */
+    static final class WindowStats {
+        long start;
+        long events;
+        long hits;
+        long hitsExcludeHistory;
+        long trained;
+        long skipped;
+        long newUsers;
+        long newItems;
+        double lossSum;
+        long firstArrivalMs = Long.MAX_VALUE;
+        long lastArrivalMs;
+    }
+
+    /** Whole-run figures for online_results.json. */
+    static final class Totals {
+        long events;
+        long hits;
+        long hitsExcludeHistory;
+        long trained;
+        long skipped;
+        long deadLettered;
+        long newUsers;
+        long newItems;
+        long windows;
+        double bestRecall = -1;
+        /** Recall@K of the last window that was not a regression: the reference for the next one. */
+        double acceptedRecall = -1;
+        /** Windows ending at or before this are closed; later events for them count in the next open window. */
+        long closedUntil = Long.MIN_VALUE;
+        long late;
+        long snapshotSequence;
+        long latestSequence;
+        List<Long> restoredAtEvents = new ArrayList<>();
+    }
+
+    void write(DataOutputStream out) throws IOException {
+        out.writeInt(open.size());
+        for (WindowStats w : open.values()) {
+            out.writeLong(w.start);
+            out.writeLong(w.events);
+            out.writeLong(w.hits);
+            out.writeLong(w.trained);
+            out.writeLong(w.skipped);
+            out.writeLong(w.newUsers);
+            out.writeLong(w.newItems);
+            out.writeDouble(w.lossSum);
+            out.writeLong(w.firstArrivalMs);
+            out.writeLong(w.lastArrivalMs);
+        }
+        out.writeInt(windowLines.size());
+        for (String line : windowLines) {
+            writeText(out, line);
+        }
+        out.writeLong(totals.events);
+        out.writeLong(totals.hits);
+        out.writeLong(totals.trained);
+        out.writeLong(totals.skipped);
+        out.writeLong(totals.deadLettered);
+        out.writeLong(totals.newUsers);
+        out.writeLong(totals.newItems);
+        out.writeLong(totals.windows);
+        out.writeDouble(totals.bestRecall);
+        out.writeLong(totals.closedUntil);
+        out.writeLong(totals.late);
+        out.writeLong(totals.snapshotSequence);
+        out.writeLong(totals.latestSequence);
+        out.writeInt(totals.restoredAtEvents.size());
+        for (long r : totals.restoredAtEvents) {
+            out.writeLong(r);
+        }
+        out.writeInt(latestHistories.size());
+        for (Map.Entry<Integer, int[]> e : latestHistories.entrySet()) {
+            out.writeInt(e.getKey());
+            writeInts(out, e.getValue());
+        }
+        out.writeDouble(totals.acceptedRecall);
+        out.writeLong(totals.hitsExcludeHistory);
+        for (WindowStats w : open.values()) {
+            out.writeLong(w.hitsExcludeHistory);
+        }
+    }
+
+    /** Reads what {@link #write} wrote; {@code version} 1 lacks the remembered histories and the accepted recall. */
+    static OnlineRun read(DataInputStream in, int version) throws IOException {
+        OnlineRun run = new OnlineRun();
+        int windows = in.readInt();
+        for (int i = 0; i < windows; i++) {
+            WindowStats w = new WindowStats();
+            w.start = in.readLong();
+            w.events = in.readLong();
+            w.hits = in.readLong();
+            w.trained = in.readLong();
+            w.skipped = in.readLong();
+            w.newUsers = in.readLong();
+            w.newItems = in.readLong();
+            w.lossSum = in.readDouble();
+            w.firstArrivalMs = in.readLong();
+            w.lastArrivalMs = in.readLong();
+            run.open.put(w.start, w);
+        }
+        int lines = in.readInt();
+        for (int i = 0; i < lines; i++) {
+            run.windowLines.add(readText(in));
+        }
+        Totals totals = run.totals;
+        totals.events = in.readLong();
+        totals.hits = in.readLong();
+        totals.trained = in.readLong();
+        totals.skipped = in.readLong();
+        totals.deadLettered = in.readLong();
+        totals.newUsers = in.readLong();
+        totals.newItems = in.readLong();
+        totals.windows = in.readLong();
+        totals.bestRecall = in.readDouble();
+        totals.closedUntil = in.readLong();
+        totals.late = in.readLong();
+        totals.snapshotSequence = in.readLong();
+        totals.latestSequence = in.readLong();
+        int restores = in.readInt();
+        for (int i = 0; i < restores; i++) {
+            totals.restoredAtEvents.add(in.readLong());
+        }
+        int remembered = version >= 2 ? in.readInt() : 0;
+        for (int i = 0; i < remembered; i++) {
+            int user = in.readInt();
+            run.latestHistories.put(user, readInts(in));
+        }
+        totals.acceptedRecall = version >= 2 ? in.readDouble() : totals.bestRecall;
+        if (version >= 2) {
+            totals.hitsExcludeHistory = in.readLong();
+            for (WindowStats w : run.open.values()) {
+                w.hitsExcludeHistory = in.readLong();
+            }
+        }
+        return run;
+    }
+}
