@@ -24,3 +24,17 @@ ensure_jar() {
   fi
   unzip -l "$jar" >/dev/null || { echo "$jar is not a readable jar" >&2; exit 1; }
 }
+
+# ensure_python_packages MODULE=DEBIAN_PACKAGE...: installs the Debian packages whose module /usr/bin/python3
+# cannot import (the PyTorch references run on Debian's torch, numpy and pandas, as CI's machines have them)
+ensure_python_packages() {
+  local missing=() pair
+  for pair in "$@"; do
+    /usr/bin/python3 -c "import ${pair%%=*}" 2>/dev/null || missing+=("${pair#*=}")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "installing ${missing[*]} for the PyTorch references..."
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  ($sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}") >/dev/null
+}

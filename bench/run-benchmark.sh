@@ -59,6 +59,9 @@ OUT="$(output_dir "$OUT" run)"
 echo "benchmark output: $OUT"
 
 ensure_jar "$JAR"
+if [[ ",$SIDES," == *,nb,* || ",$SIDES," == *,fast,* ]]; then
+  ensure_python_packages torch=python3-torch pandas=python3-pandas numpy=python3-numpy
+fi
 
 # ---- load-average sampler (killed on exit) ----
 ( while :; do echo "$(date +%s.%N) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$OUT/loadavg.log" &
