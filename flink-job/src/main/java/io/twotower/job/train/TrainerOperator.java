@@ -216,7 +216,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f (seen items excluded: %.4f), lr=%.3g, examples/s=%.0f,"
                         + " examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(), allItems, seenExcluded, lr,
                 speed, run.examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
-        run.finishEpoch(speed);
+        run.recordEpoch(speed);
         if (decision.newBest) {
             run.bestParameters = new NDList(trainer.model().parameters()).encode();
             publishSnapshot(trainer.model(), epoch, recall, avgLoss);

@@ -40,12 +40,13 @@ final class TrainingRun {
     /** The best model's weights (DJL NDList encoding), null before the first evaluation. */
     byte[] bestParameters;
 
-    /** Records the finished epoch's figures and starts the running figures of the next one. */
-    void finishEpoch(double examplesPerSecondThisEpoch) {
+    /** Records the finished epoch's example count and speed for the results file. */
+    void recordEpoch(double examplesPerSecondThisEpoch) {
         examplesPerEpoch.add(examplesThisEpoch);
         examplesPerSecond.add(examplesPerSecondThisEpoch);
     }
 
+    /** Moves on to the next epoch, its running figures at zero. */
     void startNextEpoch() {
         currentEpoch++;
         examplesThisEpoch = 0;

@@ -16,7 +16,7 @@ class TrainingRunTest {
     void roundTripsEveryField() throws IOException {
         TrainingRun run = new TrainingRun();
         run.examplesThisEpoch = 120;
-        run.finishEpoch(812.5);
+        run.recordEpoch(812.5);
         run.startNextEpoch();
         run.examplesThisEpoch = 37;
         run.lossSumThisEpoch = 4.25;
