@@ -3,6 +3,7 @@ package io.twotower.job;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.CliErrors;
 import io.twotower.job.cli.FlinkEnvironments;
+import io.twotower.job.cli.OpenMpPolicy;
 import io.twotower.job.prepare.PrepareJob;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
@@ -28,6 +29,8 @@ public final class TwoTowerCli {
     private TwoTowerCli() {}
 
     public static void main(String[] args) throws Exception {
+        // Before anything loads libtorch (libgomp reads it once, at load time).
+        OpenMpPolicy.preferPassive();
         int code = run(args);
         if (code != 0) {
             System.exit(code);

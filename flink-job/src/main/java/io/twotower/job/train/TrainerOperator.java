@@ -58,6 +58,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     /** Users with at most this many items before their validation row count as short histories. */
     static final int SHORT_HISTORY = 5;
     private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
+    /** A progress line at most this often inside an epoch: an epoch over a large data set takes hours. */
+    private static final long PROGRESS_INTERVAL_NANOS = 30_000_000_000L;
 
     private final TrainingSpec spec;
     private final transient OperatorEventGateway coordinator;
@@ -79,6 +81,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient SnapshotStore snapshots;
 
     private transient long batchStartNanos;
+    private transient long lastProgressNanos;
     private transient EpochReport lastReport;
 
     TrainerOperator(StreamOperatorParameters<EpochReport> parameters, TrainingSpec spec, OperatorEventGateway coordinator) {
@@ -133,6 +136,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         getMetricGroup().gauge("epoch", () -> run.currentEpoch + 1);
         getMetricGroup().gauge("steps", () -> trainer.steps());
         getMetricGroup().gauge("examplesTrained", () -> run.totalExamples);
+        getMetricGroup().gauge("examplesThisEpoch", () -> run.examplesThisEpoch);
         getMetricGroup().gauge("learningRate", () -> trainer.optimizer().learningRate());
         getMetricGroup().gauge("trainLoss", () -> lastReport == null ? Double.NaN : lastReport.loss);
         getMetricGroup().gauge("recallAtK", () -> lastReport == null ? Double.NaN : lastReport.recall);
@@ -171,6 +175,15 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         run.batchesThisEpoch++;
         run.trainSecondsThisEpoch += (System.nanoTime() - batchStartNanos) / 1e9;
         batch.clear();
+        long now = System.nanoTime();
+        if (now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
+            if (lastProgressNanos != 0) {
+                LOG.info(String.format("Epoch %d: %d examples so far, running loss %.4f, examples/s=%.0f, steps=%d",
+                        run.currentEpoch + 1, run.examplesThisEpoch, run.lossSumThisEpoch / run.batchesThisEpoch,
+                        run.examplesThisEpoch / run.trainSecondsThisEpoch, trainer.steps()));
+            }
+            lastProgressNanos = now;
+        }
     }
 
     @Override
