@@ -39,9 +39,7 @@ class BadTrainingInputITCase {
 
     @BeforeAll
     static void prepareData() throws Exception {
-        Path log = SyntheticInteractions.writeCsv(shared.resolve("log.csv"), 20, 30, 3, 5, 3);
-        good = shared.resolve("good");
-        PrepareJobITCase.prepare(log.toString(), good.toString());
+        good = PrepareJobITCase.prepareSynthetic(shared, 20, 30, 3, 5, 3);
     }
 
     static Path copyOfGood(Path dir) throws Exception {
@@ -97,12 +95,8 @@ class BadTrainingInputITCase {
 
     @Test
     void prepareOnACsvWithoutTheTimeColumnPrintsOneErrorLine(@TempDir Path dir) throws Exception {
-        Path csv = Files.writeString(dir.resolve("nocol.csv"), "userId,movieId,rating\n1,10,4.0\n2,11,3.5\n");
-        CliRunner cli = CliRunner.run("prepare", "--input", csv.toString(), "--output", dir.resolve("out").toString());
-        assertThat(cli.exitCode).isEqualTo(1);
         // The failure happens inside the job (the reader task): Flink's wrappers are unwrapped to the reader's message.
-        assertThat(errorLines(cli)).singleElement().asString()
-                .startsWith("error: ")
+        assertThat(prepareError(dir, "nocol.csv", "userId,movieId,rating\n1,10,4.0\n2,11,3.5\n"))
                 .contains("nocol.csv: missing column 'timestamp' (header has [userId, movieId, rating];"
                         + " choose another with --time-column)");
         assertThat(dir.resolve("out").resolve(DatasetLayout.TRAIN)).doesNotExist();
@@ -110,22 +104,27 @@ class BadTrainingInputITCase {
 
     @Test
     void prepareOnAnEmptyFilePrintsOneErrorLine(@TempDir Path dir) throws Exception {
-        Path csv = Files.writeString(dir.resolve("empty.csv"), "");
-        CliRunner cli = CliRunner.run("prepare", "--input", csv.toString(), "--output", dir.resolve("out").toString());
-        assertThat(cli.exitCode).isEqualTo(1);
-        assertThat(errorLines(cli)).singleElement().asString()
-                .startsWith("error: ").contains("empty.csv: the file is empty (expected a header line)");
+        assertThat(prepareError(dir, "empty.csv", ""))
+                .contains("empty.csv: the file is empty (expected a header line)");
     }
 
     @Test
     void prepareOnABadTimestampNamesTheLineAndColumn(@TempDir Path dir) throws Exception {
-        Path csv = Files.writeString(dir.resolve("badtime.csv"),
-                "userId,movieId,rating,timestamp\n1,10,4.0,1600000000\n1,11,3.5,yesterday\n");
+        assertThat(prepareError(dir, "badtime.csv",
+                "userId,movieId,rating,timestamp\n1,10,4.0,1600000000\n1,11,3.5,yesterday\n"))
+                .contains("badtime.csv: line 3, column 'timestamp': 'yesterday' is not a numeric timestamp");
+    }
+
+    /**
+     * Runs {@code prepare} on a CSV file {@code name} with {@code content} into {@code dir/out}; it must exit 1
+     * with exactly one line on stderr, an {@code error:} line, which is returned.
+     */
+    static String prepareError(Path dir, String name, String content) throws Exception {
+        Path csv = Files.writeString(dir.resolve(name), content);
         CliRunner cli = CliRunner.run("prepare", "--input", csv.toString(), "--output", dir.resolve("out").toString());
         assertThat(cli.exitCode).isEqualTo(1);
-        assertThat(errorLines(cli)).singleElement().asString()
-                .startsWith("error: ")
-                .contains("badtime.csv: line 3, column 'timestamp': 'yesterday' is not a numeric timestamp");
+        assertThat(errorLines(cli)).singleElement().asString().startsWith("error: ");
+        return errorLines(cli).get(0);
     }
 
     /** Every line the command printed on stderr (the test's log configuration logs to stdout). */

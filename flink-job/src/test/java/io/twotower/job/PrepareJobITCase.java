@@ -29,6 +29,14 @@ class PrepareJobITCase {
 
     static final Path MOVIELENS = Paths.get("..", "data", "movielens-small", "ratings.csv");
 
+    /** A synthetic log (see {@link SyntheticInteractions#writeCsv}) prepared into {@code dir/prepared}. */
+    static Path prepareSynthetic(Path dir, int users, int items, int clusters, int perUser, long seed) throws Exception {
+        Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), users, items, clusters, perUser, seed);
+        Path prepared = dir.resolve("prepared");
+        prepare(log.toString(), prepared.toString());
+        return prepared;
+    }
+
     static String prepare(String input, String output) throws Exception {
         PrepareJob.Options options = new PrepareJob.Options();
         options.input = input;

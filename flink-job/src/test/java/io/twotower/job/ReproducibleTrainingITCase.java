@@ -6,13 +6,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,9 +32,7 @@ class ReproducibleTrainingITCase {
 
     @BeforeAll
     static void prepareData() throws Exception {
-        Path log = SyntheticInteractions.writeCsv(shared.resolve("log.csv"), 160, 200, 8, 25, 11);
-        data = shared.resolve("prepared");
-        PrepareJobITCase.prepare(log.toString(), data.toString());
+        data = PrepareJobITCase.prepareSynthetic(shared, 160, 200, 8, 25, 11);
     }
 
     @Test
@@ -79,20 +74,8 @@ class ReproducibleTrainingITCase {
         return snapshotChecksums(out);
     }
 
-    /** Every file of every published snapshot, by "sequence/name", with its manifest's SHA-256. */
     private static Map<String, String> snapshotChecksums(Path out) throws Exception {
-        Map<String, String> sums = new TreeMap<>();
-        List<Path> manifests;
-        try (Stream<Path> walk = Files.walk(out.resolve("snapshots").resolve("repro"))) {
-            manifests = walk.filter(p -> p.getFileName().toString().equals("manifest.json")).toList();
-        }
-        for (Path manifest : manifests) {
-            JsonNode m = JSON.readTree(manifest.toFile());
-            for (JsonNode f : m.get("files")) {
-                sums.put(m.get("sequence").asText() + "/" + f.get("name").asText(), f.get("sha256").asText());
-            }
-        }
-        return sums;
+        return TrainingJobITCase.snapshotChecksums(out, "repro");
     }
 
     private static void assertSameTraining(Path a, Path b) throws Exception {

@@ -57,9 +57,7 @@ class TrainingJobITCase {
 
     @BeforeAll
     static void prepareData() throws Exception {
-        Path log = SyntheticInteractions.writeCsv(shared.resolve("log.csv"), 160, 200, 8, 25, 7);
-        data = shared.resolve("prepared");
-        PrepareJobITCase.prepare(log.toString(), data.toString());
+        data = PrepareJobITCase.prepareSynthetic(shared, 160, 200, 8, 25, 7);
     }
 
     static List<EpochReport> run(StreamExecutionEnvironment env, TrainingJob.Options options) throws Exception {
@@ -237,12 +235,12 @@ class TrainingJobITCase {
         // Resuming exactly: the same losses, recalls and snapshot bytes as a run that never failed.
         assertThat(results.get("training").get("train_losses")).isEqualTo(reference.get("training").get("train_losses"));
         assertThat(results.get("training").get("val_recalls")).isEqualTo(reference.get("training").get("val_recalls"));
-        assertThat(snapshotChecksums(failed)).isNotEmpty().isEqualTo(snapshotChecksums(clean));
+        assertThat(snapshotChecksums(failed, "test-run")).isNotEmpty().isEqualTo(snapshotChecksums(clean, "test-run"));
     }
 
-    /** SHA-256 of every file of every snapshot of the test run, by sequence and name, from the manifests. */
-    static Map<String, String> snapshotChecksums(Path out) throws Exception {
-        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");
+    /** SHA-256 of every file of every snapshot of run {@code runId} under {@code out}, by sequence and name, from the manifests. */
+    static Map<String, String> snapshotChecksums(Path out, String runId) throws Exception {
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), runId);
         Map<String, String> sums = new java.util.TreeMap<>();
         for (long sequence : store.sequences()) {
             for (JsonNode f : store.manifest(sequence).get("files")) {

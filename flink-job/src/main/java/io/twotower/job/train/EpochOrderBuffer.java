@@ -33,7 +33,8 @@ final class EpochOrderBuffer {
 
     /** Hands {@code example} and every buffered example that now follows in order to {@code inOrder}. */
     void add(TrainingExample example, Consumer<TrainingExample> inOrder) {
-        if (example.position < next || early.containsKey(example.position)) {
+        // In the common case nothing waits: no map look-ups (and no boxing) per example.
+        if (example.position < next || (!early.isEmpty() && early.containsKey(example.position))) {
             throw new IllegalStateException(String.format(
                     "two examples at position %d of epoch %d: the training source must run with one reader",
                     example.position, example.epoch + 1));
@@ -48,7 +49,11 @@ final class EpochOrderBuffer {
         }
         inOrder.accept(example);
         next++;
-        for (TrainingExample e = early.remove(next); e != null; e = early.remove(next)) {
+        while (!early.isEmpty()) {
+            TrainingExample e = early.remove(next);
+            if (e == null) {
+                return;
+            }
             inOrder.accept(e);
             next++;
         }
@@ -76,14 +81,17 @@ final class EpochOrderBuffer {
         return next;
     }
 
-    /** Continues an epoch whose first {@code released} examples were trained in arrival order (old checkpoints). */
+    /**
+     * Continues an epoch whose first {@code released} examples were trained (the trainer's count of examples this
+     * epoch, so the checkpoint need not store it), with nothing waiting; {@link #readWaiting} adds what waited.
+     */
     void resumeAt(long released) {
         early.clear();
         next = released;
     }
 
-    void write(DataOutputStream out) throws IOException {
-        out.writeLong(next);
+    /** The examples waiting for their turn (the released count is the trainer's; see {@link #resumeAt}). */
+    void writeWaiting(DataOutputStream out) throws IOException {
         out.writeInt(early.size());
         for (TrainingExample e : early.values()) {
             out.writeInt(e.epoch);
@@ -95,9 +103,7 @@ final class EpochOrderBuffer {
         }
     }
 
-    void read(DataInputStream in) throws IOException {
-        early.clear();
-        next = in.readLong();
+    void readWaiting(DataInputStream in) throws IOException {
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
             TrainingExample e = new TrainingExample();

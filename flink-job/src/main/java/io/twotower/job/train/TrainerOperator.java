@@ -389,7 +389,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             progress.write(out);
             run.write(out);
             PendingBatchCodec.write(out, batch);
-            order.write(out);
+            order.writeWaiting(out);
         }
         return bytes.toByteArray();
     }
@@ -408,10 +408,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             run = TrainingRun.read(in);
             batchStartNanos = System.nanoTime();
             PendingBatchCodec.read(in, batch, version >= 2);
+            // Every example trained this epoch was released in order (before version 3: in arrival order).
+            order.resumeAt(run.examplesThisEpoch);
             if (version >= 3) {
-                order.read(in);
-            } else {
-                order.resumeAt(run.examplesThisEpoch);
+                order.readWaiting(in);
             }
         }
     }

@@ -69,10 +69,11 @@ class EpochOrderBufferTest {
         buffer.add(example(0, 3), r -> released.add(r.position));
         buffer.add(example(0, 2), r -> released.add(r.position));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        buffer.write(new DataOutputStream(bytes));
+        buffer.writeWaiting(new DataOutputStream(bytes));
 
         EpochOrderBuffer restored = new EpochOrderBuffer(1000);
-        restored.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        restored.resumeAt(released.size());
+        restored.readWaiting(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
         assertThat(restored.buffered()).isEqualTo(2);
         assertThat(restored.nextPosition()).isEqualTo(1);
         List<TrainingExample> after = new ArrayList<>();
