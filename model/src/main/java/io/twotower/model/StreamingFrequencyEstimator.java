@@ -1,5 +1,6 @@
 package io.twotower.model;
 
+import io.twotower.common.SplitMix64;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

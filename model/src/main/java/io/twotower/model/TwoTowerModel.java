@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.twotower.common.SplitMix64;
 
 /**
  * The seed's Two-Tower model: a user tower and an item tower whose L2-normalised outputs are scored by

@@ -1,5 +1,6 @@
 package io.twotower.model;
 
+import io.twotower.common.SplitMix64;
 import java.util.Arrays;
 
 /**

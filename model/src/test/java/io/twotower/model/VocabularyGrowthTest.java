@@ -2,6 +2,7 @@ package io.twotower.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.twotower.common.SplitMix64;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.twotower.connectors.source;
 
+import io.twotower.common.SplitMix64;
 import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
-import io.twotower.model.SplitMix64;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceReader;

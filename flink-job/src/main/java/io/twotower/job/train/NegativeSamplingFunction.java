@@ -1,7 +1,7 @@
 package io.twotower.job.train;
 
+import io.twotower.common.SplitMix64;
 import io.twotower.connectors.source.SequenceRow;
-import io.twotower.model.SplitMix64;
 import io.twotower.model.UniformNegativeSampler;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.twotower.model.SplitMix64;
+import io.twotower.common.SplitMix64;
 import io.twotower.model.TrainingBatch;
 import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;

@@ -1,4 +1,4 @@
-package io.twotower.model;
+package io.twotower.common;
 
 /**
  * A tiny seeded random generator whose whole state is one long, so it can be checkpointed and derived
