@@ -54,7 +54,7 @@ pass "build steps of the Dockerfile's build stage ran: $(tail -n 1 "$OUT/collect
 
 # ---------------------------------------------------------------- YAML and cross-file checks
 "$PY" - "$ROOT" "$OUT" <<'EOF' || fail "deployment files (see above)"
-import os, re, shlex, sys, zipfile
+import json, os, re, shlex, sys, zipfile
 import yaml
 
 root, out = sys.argv[1], sys.argv[2]
@@ -221,8 +221,42 @@ train_cmd = " ".join(services["train"].get("command", []))
 check(job_dest and job_dest in train_cmd, "compose: train does not run the jar the image contains")
 for step in (" prepare ", " train ", "s3://"):
     check(step in train_cmd, f"compose: train command lacks '{step.strip()}'")
-ports = [str(p) for p in services["jobmanager"].get("ports", [])]
+ports = [str(p) for name in services for p in services[name].get("ports", [])]
 check(all(p.startswith("127.0.0.1:") for p in ports), f"compose: published ports must bind 127.0.0.1: {ports}")
+
+# ---- metrics: the reporter, its plugin in the image, Prometheus scraping its port, the dashboard's metric names
+check(flink.get("metrics.reporter.prom.factory.class") == "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+      "config.yaml: no Prometheus reporter (metrics.reporter.prom.factory.class)")
+check(any(c[3].startswith("/opt/flink/plugins/metrics-prometheus") and c[0] == "flink" for c in copies),
+      "Dockerfile: the Prometheus reporter plugin is not in the flink image")
+check(any(f.startswith("flink-metrics-prometheus-") for f in os.listdir(os.path.join(root, "tools/docker/target/plugins/metrics-prometheus"))),
+      "tools/docker/target/plugins/metrics-prometheus has no flink-metrics-prometheus jar")
+for name in ("prometheus", "grafana"):
+    check(name in services, f"compose: no service '{name}'")
+prom_port = str(flink.get("metrics.reporter.prom.port"))
+prom_conf = yaml.safe_load(open(os.path.join(root, "docker/prometheus/prometheus.yml")))
+scraped = set()
+for sc in prom_conf.get("scrape_configs", []):
+    for st in sc.get("static_configs", []):
+        scraped.update(t for t in st.get("targets", []))
+    for dns in sc.get("dns_sd_configs", []):
+        scraped.update(f"{n}:{dns.get('port')}" for n in dns.get("names", []))
+for name in ("jobmanager", "taskmanager", "taskmanager-gpu"):
+    check(f"{name}:{prom_port}" in scraped, f"docker/prometheus/prometheus.yml does not scrape {name}:{prom_port}")
+vols = " ".join(str(v) for v in services.get("prometheus", {}).get("volumes", []))
+check("./prometheus/prometheus.yml:" in vols, "compose: prometheus does not mount docker/prometheus/prometheus.yml")
+# every metric the dashboard plots is one the operators register (gauge/counter/meter/histogram names in the source)
+registered = set()
+for dirpath, _, files in os.walk(os.path.join(root, "flink-job/src/main/java")):
+    for f in files:
+        if f.endswith(".java"):
+            registered.update(re.findall(r'\.(?:gauge|counter|meter|histogram)\("(\w+)"', open(os.path.join(dirpath, f)).read()))
+dashboard = json.load(open(os.path.join(root, "docker/grafana/dashboards/twotower-trainer.json")))
+exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+exprs += [v["query"] for v in dashboard.get("templating", {}).get("list", [])]
+for e in exprs:
+    for metric in re.findall(r"flink_taskmanager_job_task_operator_(\w+)", e):
+        check(metric in registered, f"grafana dashboard: {metric} is not a metric the job registers ({sorted(registered)})")
 
 # per-process Flink configs to check with Flink's own classes: base, each TaskManager, Kubernetes
 def write_conf(name, mapping):
@@ -282,11 +316,13 @@ javac -nowarn -d "$OUT/classes" -cp "$FLIB/*" tools/config-check/FlinkConfigChec
 confs=("$OUT/conf-base" "$OUT/conf-jobmanager" "$OUT/conf-taskmanager" "$OUT/conf-taskmanager-gpu" "$OUT/conf-k8s")
 # dynamic keys: S3 (passed to Hadoop's S3A), external-resource.<name>.*, the Kubernetes integration
 # (flink-kubernetes is not in the session cluster's jars), high-availability.storageDir of the HA services,
-# containerized.{taskmanager,master}.env.<NAME> (prefixes in ResourceManagerOptions, not ConfigOptions)
+# containerized.{taskmanager,master}.env.<NAME> (prefixes in ResourceManagerOptions, not ConfigOptions),
+# metrics.reporter.<name>.* (options of the reporter plugin, keyed by the reporter's name; checked above)
 if ! java -Dlog4j.configurationFile="file:$OUT/log4j-off.properties" -cp "$FLIB/*:$OUT/classes" FlinkConfigCheck \
   --jars "$FLIB:$ROOT/tools/docker/target/plugins/external-resource-gpu" \
   --allow-prefix s3. --allow-prefix external-resource. --allow-prefix kubernetes. \
   --allow-prefix containerized.taskmanager.env. --allow-prefix containerized.master.env. \
+  --allow-prefix metrics.reporter.prom. \
   "${confs[@]}" >"$OUT/keys.log" 2>&1; then
   cat "$OUT/keys.log" >&2
   fail "Flink configuration keys or values"

@@ -7,7 +7,8 @@
 #   2. `flink run ... train`: results, curves and snapshots (verified, numpy-readable) are checked
 #   3. a second `train` job on the same TaskManager (DJL's native library is loaded once per JVM), an
 #      uninterrupted run of the configuration that steps 4 and 5 interrupt
-#   4. failover: kill -9 the TaskManager during a checkpointed training run, start a new one; the
+#   4. metrics: the running job's trainer gauges, meter and step-time histogram through REST and Prometheus;
+#      failover: kill -9 the TaskManager during a checkpointed training run, start a new one; the
 #      job resumes from the last checkpoint (step counter > 0), trains every example exactly once and
 #      ends bit-identical to step 3's run (same losses, recalls and snapshot SHA-256)
 #   5. `flink stop --savepointPath`, then `flink run -s <savepoint>`: the job resumes and completes,
@@ -23,7 +24,8 @@
 #
 # Env: CLUSTER_E2E_WORK (work dir, default <repo>/work/cluster-e2e, wiped at start),
 #      CLUSTER_E2E_JAR (default flink-job/target/twotower-job.jar, copied into the work dir),
-#      FLINK_REST_PORT (18281) / FLINK_RPC_PORT (16323): the cluster's ports on 127.0.0.1.
+#      FLINK_REST_PORT (18281) / FLINK_RPC_PORT (16323) / FLINK_PROMETHEUS_PORTS (19350-19369): the cluster's
+#      ports on 127.0.0.1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/bin"
@@ -35,6 +37,7 @@ PY="${PYTHON:-python3}"
 export TWOTOWER_WORK="$W/servers"
 export FLINK_REST_PORT="${FLINK_REST_PORT:-18281}"
 export FLINK_RPC_PORT="${FLINK_RPC_PORT:-16323}"
+export FLINK_PROMETHEUS_PORTS="${FLINK_PROMETHEUS_PORTS:-19350-19369}"
 export FLINK_TM_SLOTS=2          # trainer slot-sharing group + one slot for source and sampler (-p 1)
 export FLINK_RESTART_ATTEMPTS=10 # a killed TaskManager costs a few attempts until the new one registers
 export FLINK_CONF_EXTRA="$W/flink-extra.yaml"
@@ -54,7 +57,8 @@ SMALL=(--set d_model=32 --set batch_size=$BATCH --set accum_steps=$ACCUM --set k
 # the trainer's first steps and a checkpoint after them well before the end (40 epochs, ~15 s of training on
 # an idle machine, once finished before a busy machine's test got there), short enough for CI on 2 busy cores.
 LONG_EPOCHS=100
-LONG=(--set d_model=64 --set batch_size=$BATCH --set accum_steps=$ACCUM --set k_neg=20 --set patience=100 --set lr=0.005
+LONG_LR=0.005
+LONG=(--set d_model=64 --set batch_size=$BATCH --set accum_steps=$ACCUM --set k_neg=20 --set patience=100 --set lr=$LONG_LR
   --set epochs=$LONG_EPOCHS)
 
 passed=0
@@ -311,6 +315,59 @@ EOF
   grep -q "^OK .*LATEST" <<<"$v" || fail "snapshots verify $dir printed no LATEST snapshot: $v"
 }
 
+# check_metrics JOB: the trainer's metrics of the RUNNING job JOB, through the REST API (what the web UI shows)
+# and through the TaskManagers' Prometheus reporters (conf/flink-local: plugins/metrics-prometheus)
+check_metrics() {
+  local job="$1" v names urls
+  v="$(trainer_vertex "$job")" || fail "no trainer vertex in job $job"
+  names="epoch,steps,examplesTrained,examplesThisEpoch,learningRate,bestRecallAtK,examplesRate,stepMicros_p50,stepMicros_max"
+  urls="$("$BIN/local-cluster" prometheus-urls)"
+  [[ -n "$urls" ]] || fail "no Prometheus reporter answers in the cluster's port range"
+  # shellcheck disable=SC2086
+  "$PY" - "$REST" "$job" "$v" "$names" "$LONG_LR" $urls <<'EOF' || fail "metrics of job $job (see above)"
+import json, re, sys, urllib.parse, urllib.request
+rest, job, vertex, names, lr, urls = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(","), float(sys.argv[5]), sys.argv[6:]
+get = lambda url: urllib.request.urlopen(url, timeout=10).read().decode()
+ids = [m["id"] for m in json.loads(get(f"{rest}/jobs/{job}/vertices/{vertex}/metrics"))]
+wanted = {}
+for n in names:
+    found = [i for i in ids if i.endswith("." + n) and ".train" in i]
+    if not found:
+        sys.exit(f"  REST lists no trainer metric {n} (trainer metrics: {sorted(i for i in ids if '.train' in i)})")
+    wanted[n] = found[0]
+query = ",".join(urllib.parse.quote(i) for i in wanted.values())
+values = {m["id"]: float(m["value"]) for m in json.loads(get(f"{rest}/jobs/{job}/vertices/{vertex}/metrics?get={query}"))}
+rv = {n: values[i] for n, i in wanted.items()}
+errors = []
+if not (rv["steps"] > 0 and rv["examplesTrained"] > 0 and rv["epoch"] >= 1):
+    errors.append(f"REST counters {rv}")
+if not (0 < rv["learningRate"] <= lr):
+    errors.append(f"REST learningRate {rv['learningRate']} not in (0, {lr}]")
+if not (0 < rv["stepMicros_p50"] <= rv["stepMicros_max"]):
+    errors.append(f"REST stepMicros p50 {rv['stepMicros_p50']} max {rv['stepMicros_max']}")
+# Prometheus: the TaskManager that runs the trainer exports the same metrics, labelled with the job id
+prom = {}
+for url in urls:
+    for line in get(url).splitlines():
+        m = re.match(r'flink_taskmanager_job_task_operator_(\w+)\{([^}]*)\} (\S+)', line)
+        if m and f'job_id="{job}"' in m.group(2) and 'operator_name="train' in m.group(2):
+            q = re.search(r'quantile="([^"]+)"', m.group(2))
+            prom[m.group(1) + ("{" + q.group(1) + "}" if q else "")] = float(m.group(3))
+for n in ("steps", "examplesTrained", "learningRate", "examplesRate", "stepMicros{0.5}", "stepMicros{0.99}"):
+    if n not in prom:
+        errors.append(f"Prometheus has no trainer metric {n} for job {job} (it has {sorted(prom)})")
+if not errors and not (prom["steps"] > 0 and prom["examplesTrained"] > 0 and 0 < prom["learningRate"] <= lr
+                       and prom["stepMicros{0.5}"] > 0):
+    errors.append(f"Prometheus values {prom}")
+if errors:
+    print("\n".join("  " + e for e in errors))
+    sys.exit(1)
+print(f"  REST: steps={rv['steps']:.0f} examplesTrained={rv['examplesTrained']:.0f} lr={rv['learningRate']:g} "
+      f"examplesRate={rv['examplesRate']:.0f}/s stepMicros p50={rv['stepMicros_p50']:.0f}; Prometheus ({len(urls)} "
+      f"endpoints): steps={prom['steps']:.0f} stepMicros p50={prom['stepMicros{0.5}']:.0f} p99={prom['stepMicros{0.99}']:.0f}")
+EOF
+}
+
 # ================================================================ setup
 [[ -f "$SRC_JAR" ]] || fail "no job jar at $SRC_JAR: build it with mvn -B -q install -DskipTests"
 command -v "$PY" >/dev/null || fail "python3 not found"
@@ -392,6 +449,8 @@ fo_client="$CLIENT"
 victim="$("$BIN/local-cluster" tm-pids)"
 [[ "$(wc -w <<<"$victim")" == 1 ]] || fail "expected one TaskManager, found pids: $victim"
 wait_trained_checkpoint "$fo_job"
+check_metrics "$fo_job"
+pass "the running job's trainer metrics (gauges, meter, step-time histogram) through REST and Prometheus"
 # Frozen first: the job cannot finish between the check that it still runs and the kill.
 freeze_tm "$victim" "$fo_job"
 seen="$(trainer_steps "$fo_job")"

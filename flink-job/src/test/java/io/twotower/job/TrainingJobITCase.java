@@ -216,7 +216,7 @@ class TrainingJobITCase {
         TrainingJob.Options options = options(config, failed);
         PreparedData prepared = PreparedData.validate(options.dataDir);
         TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,
-                prepared.numUsers, prepared.numItems, 5);
+                prepared.numUsers, prepared.numItems, prepared.trainRows, 5);
         DataStream<TrainingExample> examples = TrainingJob.examples(env, spec, prepared, "listen-failover")
                 .map(new FailOnceAfterCheckpoint(1000)).name("inject failure");
         try (CloseableIterator<EpochReport> it = TrainingJob.train(examples, spec, "listen-failover")

@@ -14,6 +14,8 @@ import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.job.train.DeviceSelector;
 import io.twotower.job.train.EmbeddingExport;
 import io.twotower.job.trainer.CheckpointedBytes;
+import io.twotower.job.trainer.ProgressMeter;
+import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.TrainerStateCodec;
 import io.twotower.model.TrainingBatch;
@@ -81,6 +83,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     /** Open windows, window lines, totals and remembered histories (checkpointed). */
     private transient OnlineRun run;
     private transient int endedInputs;
+    private transient TrainerMetrics metrics;
+    private transient ProgressMeter progressMeter;
 
     /** One event waiting for its mini-batch. */
     private static final class Pending {
@@ -134,6 +138,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         getMetricGroup().gauge("windows", () -> run.totals.windows);
         getMetricGroup().gauge("bestWindowRecallAtK", () -> run.totals.bestRecall);
         getMetricGroup().gauge("deadLettered", () -> run.totals.deadLettered);
+        metrics = TrainerMetrics.register(getMetricGroup());
+        progressMeter = new ProgressMeter(ProgressMeter.DEFAULT_INTERVAL_NANOS, "events");
+        progressMeter.restart(System.nanoTime(), run.totals.events);
     }
 
     private void warmStart(Path snapshot) throws IOException {
@@ -272,7 +279,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             trainedWindows.add(w);
         }
         if (!batch.isEmpty()) {
+            long stepStart = System.nanoTime();
             float loss = trainer.trainBatch(batch);
+            metrics.stepped(System.nanoTime() - stepStart, batch.size());
             for (OnlineRun.WindowStats w : trainedWindows) {
                 w.trained++;
                 w.lossSum += loss;
@@ -280,6 +289,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             run.totals.trained += batch.size();
         }
         pending.clear();
+        // Windows can be long (a day of events): say how far the stream has got between their reports.
+        String line = progressMeter.line(System.nanoTime(), run.totals.events, 0);
+        if (line != null) {
+            LOG.info("{} so far ({} trained, {} dead-lettered), {} users, {} items, open windows from {}", line,
+                    run.totals.trained, run.totals.deadLettered, users.size(), items.size(),
+                    run.open.isEmpty() ? "-" : Instant.ofEpochMilli(run.open.firstKey()));
+        }
     }
 
     /** The user's history after event {@code p}, cut to the history tower's window (seed mode keeps none). */

@@ -12,6 +12,8 @@ import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.connectors.source.EpochDecisionEvent;
 import io.twotower.job.trainer.CheckpointedBytes;
+import io.twotower.job.trainer.ProgressMeter;
+import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.RetrievalMetrics;
 import io.twotower.model.TrainerStateCodec;
@@ -58,8 +60,6 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     /** Users with at most this many items before their validation row count as short histories. */
     static final int SHORT_HISTORY = 5;
     private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
-    /** A progress line at most this often inside an epoch: an epoch over a large data set takes hours. */
-    private static final long PROGRESS_INTERVAL_NANOS = 30_000_000_000L;
 
     private final TrainingSpec spec;
     private final transient OperatorEventGateway coordinator;
@@ -81,7 +81,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient SnapshotStore snapshots;
 
     private transient long batchStartNanos;
-    private transient long lastProgressNanos;
+    private transient ProgressMeter progressMeter;
+    private transient TrainerMetrics metrics;
     private transient EpochReport lastReport;
 
     TrainerOperator(StreamOperatorParameters<EpochReport> parameters, TrainingSpec spec, OperatorEventGateway coordinator) {
@@ -130,9 +131,12 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             run = new TrainingRun();
         }
         registerMetrics();
+        progressMeter = new ProgressMeter(ProgressMeter.DEFAULT_INTERVAL_NANOS, "examples");
+        progressMeter.restart(System.nanoTime(), run.examplesThisEpoch);
     }
 
     private void registerMetrics() {
+        metrics = TrainerMetrics.register(getMetricGroup());
         getMetricGroup().gauge("epoch", () -> run.currentEpoch + 1);
         getMetricGroup().gauge("steps", () -> trainer.steps());
         getMetricGroup().gauge("examplesTrained", () -> run.totalExamples);
@@ -171,18 +175,17 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     }
 
     private void trainPendingBatch() {
+        long stepStart = System.nanoTime();
         run.lossSumThisEpoch += trainer.trainBatch(batch);
-        run.batchesThisEpoch++;
-        run.trainSecondsThisEpoch += (System.nanoTime() - batchStartNanos) / 1e9;
-        batch.clear();
         long now = System.nanoTime();
-        if (now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
-            if (lastProgressNanos != 0) {
-                LOG.info(String.format("Epoch %d: %d examples so far, running loss %.4f, examples/s=%.0f, steps=%d",
-                        run.currentEpoch + 1, run.examplesThisEpoch, run.lossSumThisEpoch / run.batchesThisEpoch,
-                        run.examplesThisEpoch / run.trainSecondsThisEpoch, trainer.steps()));
-            }
-            lastProgressNanos = now;
+        metrics.stepped(now - stepStart, batch.size());
+        run.batchesThisEpoch++;
+        run.trainSecondsThisEpoch += (now - batchStartNanos) / 1e9;
+        batch.clear();
+        String line = progressMeter.line(now, run.examplesThisEpoch, spec.examplesPerEpoch);
+        if (line != null) {
+            LOG.info(String.format("Epoch %d: %s, running loss %.4f, steps=%d", run.currentEpoch + 1, line,
+                    run.lossSumThisEpoch / run.batchesThisEpoch, trainer.steps()));
         }
     }
 
@@ -254,6 +257,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
 
         run.startNextEpoch();
         trainer.startEpoch();
+        progressMeter.restart(System.nanoTime(), 0);
         run.stopped = decision.stop;
         run.lastDecisionEpoch = epoch - 1;
         run.lastDecisionContinue = !decision.stop;

@@ -37,7 +37,7 @@ public final class TrainingJob {
         PreparedData data = PreparedData.validate(options.dataDir);
         OutputLocationCheck.check(options.outputDir);
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
-                data.numUsers, data.numItems, options.keepSnapshots);
+                data.numUsers, data.numItems, data.trainRows, options.keepSnapshots);
         String listeningId = "twotower-epochs-" + options.runId;
         return train(examples(env, spec, data, listeningId), spec, listeningId);
     }

@@ -14,16 +14,19 @@ public final class TrainingSpec implements Serializable {
     public final String runId;
     public final int numUsers;
     public final int numItems;
+    /** Training rows, so examples per epoch (for the progress lines' share and ETA). */
+    public final long examplesPerEpoch;
     public final int keepSnapshots;
 
     public TrainingSpec(TwoTowerConfig config, String dataDir, String outputDir, String runId, int numUsers,
-            int numItems, int keepSnapshots) {
+            int numItems, long examplesPerEpoch, int keepSnapshots) {
         this.config = config;
         this.dataDir = dataDir;
         this.outputDir = outputDir;
         this.runId = runId;
         this.numUsers = numUsers;
         this.numItems = numItems;
+        this.examplesPerEpoch = examplesPerEpoch;
         this.keepSnapshots = keepSnapshots;
     }
 }
