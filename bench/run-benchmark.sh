@@ -4,12 +4,17 @@
 #
 #   bench/run-benchmark.sh [--epochs N] [--out DIR] [--jar JAR] [--no-online] [--sides nb,fast,ours,ours-spin,online]
 #                          [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-quality.yaml")
+#                          [--busy N]               (N single-threaded busy-loop processes run beside every side)
 #
 #   (a) nb     bench/python/reference_notebook.py (faithful port of the notebook), --threads 2
 #   (b) fast   bench/python/reference_fast.py (vectorised, item tower over the batch's distinct items), --threads 2
 #   (c) ours   java -jar JAR prepare ...; java -jar JAR train --set epochs=N --set patience=100 (embedded Flink)
 #       ours-spin  the same with OMP_WAIT_POLICY unset (diagnostic: libgomp's default, libtorch's idle OpenMP
 #              threads spin; how the job ran before bin/ and the images set PASSIVE)
+#       ours-allcores  the same with trainer_threads=<all cores> (libtorch's own default; diagnostic for the
+#              `auto` default, which leaves one core to the source and samplers)
+#   --busy N: contention, as on a shared machine: N `python3 -c "while True: pass"` processes (one core each)
+#   start before the first side and stop after the last, so every side runs under the same load.
 #   Every side runs with OMP_WAIT_POLICY as exported, PASSIVE when unset (as bin/ and the images ship the job).
 #   (d) online java -jar JAR replay + online --until-latest on a Kafka broker it starts and stops
 #              (TWOTOWER_WORK=/tmp/bench-servers, port 39092); skipped when the broker does not start
@@ -33,6 +38,7 @@ OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
 SIDES="nb,fast,ours,ours-spin,online"
 ONLINE_ARGS=""
+BUSY=0
 PY=/usr/bin/python3
 THREADS=2
 KAFKA_PORT_BENCH="${BENCH_KAFKA_PORT:-39092}"
@@ -47,11 +53,13 @@ while [[ $# -gt 0 ]]; do
     --no-online) SIDES="${SIDES//,online/}"; shift ;;
     --sides) SIDES="$2"; shift 2 ;;
     --online-args) ONLINE_ARGS="$2"; shift 2 ;;
+    --busy) BUSY="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
 done
 [[ "$EPOCHS" =~ ^[1-9][0-9]*$ ]] || { echo "--epochs must be a positive integer" >&2; exit 2; }
+[[ "$BUSY" =~ ^[0-9]+$ ]] || { echo "--busy must be a count (0 or more)" >&2; exit 2; }
 has_side() { [[ ",$SIDES," == *",$1,"* ]]; }
 
 STAMP="$(date +%Y%m%d-%H%M%S)"
@@ -67,8 +75,10 @@ fi
 ( while :; do echo "$(date +%s.%N) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$OUT/loadavg.log" &
 SAMPLER=$!
 BROKER_STARTED=0
+BUSY_PIDS=()
 cleanup() {
   kill "$SAMPLER" 2>/dev/null || true
+  if ((${#BUSY_PIDS[@]})); then kill "${BUSY_PIDS[@]}" 2>/dev/null || true; fi
   if ((BROKER_STARTED)); then
     TWOTOWER_WORK="$SERVERS_WORK" KAFKA_PORT="$KAFKA_PORT_BENCH" "$ROOT/bin/kafka-broker" stop >/dev/null 2>&1 || true
   fi
@@ -90,7 +100,8 @@ trap cleanup EXIT
   echo "epochs=$EPOCHS"
   echo "sides=$SIDES"
   echo "omp_wait_policy=$OMP_WAIT_POLICY"
-  echo "command=bench/run-benchmark.sh --epochs $EPOCHS"
+  echo "busy=$BUSY"
+  echo "command=bench/run-benchmark.sh --epochs $EPOCHS --sides $SIDES --busy $BUSY"
 } >"$OUT/env.txt"
 
 # run_side NAME CMD...: runs CMD under /usr/bin/time -v, stdout+stderr to NAME.log, timing to NAME.time,
@@ -125,6 +136,12 @@ if has_side ours || has_side ours-spin; then
     || { tail -n 20 "$OUT/prepare-parquet.log" >&2; exit 1; }
 fi
 
+for ((b = 0; b < BUSY; b++)); do
+  $PY -c "while True: pass" &
+  BUSY_PIDS+=($!)
+done
+((BUSY == 0)) || echo "== $BUSY busy-loop process(es) beside every side: ${BUSY_PIDS[*]}"
+
 FAILED=0
 if has_side nb; then
   (cd "$ROOT/bench/python" && run_side nb $PY reference_notebook.py --data "$OUT/data-csv" --epochs "$EPOCHS" \
@@ -141,6 +158,10 @@ fi
 if has_side ours-spin; then
   run_side ours-spin env -u OMP_WAIT_POLICY java -jar "$JAR" train --data "$OUT/data-parquet" \
     --output "$OUT/ours-spin-train" --set epochs="$EPOCHS" --set patience=100 || FAILED=1
+fi
+if has_side ours-allcores; then
+  run_side ours-allcores java -jar "$JAR" train --data "$OUT/data-parquet" --output "$OUT/ours-allcores-train" \
+    --set epochs="$EPOCHS" --set patience=100 --set trainer_threads="$(nproc)" || FAILED=1
 fi
 if has_side online; then
   echo "== starting a Kafka broker on 127.0.0.1:$KAFKA_PORT_BENCH (TWOTOWER_WORK=$SERVERS_WORK)"

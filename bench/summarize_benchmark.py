@@ -202,9 +202,11 @@ def main():
              ('ours', 'ours (Flink/DJL job, `train`' + (f", OMP_WAIT_POLICY={env['omp_wait_policy'] or 'unset'}"
                                                        if 'omp_wait_policy' in env else '') + ')', ours_side(out)),
              ('ours-spin', 'ours, OMP_WAIT_POLICY unset (libgomp default, diagnostic)', ours_side(out, 'ours-spin')),
+             ('ours-allcores', f"ours, trainer_threads={env.get('cpus', 'all')} (libtorch's default, diagnostic)",
+              ours_side(out, 'ours-allcores')),
              # runs from before bench/run-benchmark.sh exported PASSIVE (their `ours` had it unset)
              ('ours-passive', 'ours, OMP_WAIT_POLICY=PASSIVE (diagnostic)', ours_side(out, 'ours-passive'))]
-    sides = [x for x in sides if x[2] is not None or x[0] not in ('ours-spin', 'ours-passive')]
+    sides = [x for x in sides if x[2] is not None or x[0] not in ('ours-spin', 'ours-passive', 'ours-allcores')]
     for key, _, s in sides:
         if s is not None:
             meta = read_kv(os.path.join(out, f'{key}.meta'))
@@ -218,7 +220,8 @@ def main():
     print(f"Run of `{env.get('command', 'bench/run-benchmark.sh')}`, {env.get('date', '?')}, {env.get('cpus', '?')} cores "
           f"({env.get('cpu_model', '?')}), {int(env.get('mem_total_kb', 0)) // 1024 // 1024} GiB; {env.get('java', '')}; "
           f"python {env.get('python', '')}; jar {os.path.basename(env.get('jar', '?'))} built {env.get('jar_mtime', '?')}, "
-          f"git {env.get('git_head', '?')}. Output: `{out}`.\n")
+          f"git {env.get('git_head', '?')}. Output: `{out}`."
+          + (f" {env['busy']} busy-loop process(es) ran beside every side." if env.get('busy', '0') != '0' else '') + "\n")
 
     print('| side | examples/s | examples/s over epoch wall | s/epoch: train (sampling + compute) | s/epoch: eval | '
           's/epoch: wall | Recall@10 per epoch | peak RSS MiB | process wall s | load 1m min/mean/max |')

@@ -39,6 +39,7 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("plateau_patience", 3);
         DEFAULTS.put("device", "auto");
         DEFAULTS.put("eval_block_size", 4096);
+        DEFAULTS.put("trainer_threads", "auto");
         // Retrieval quality beyond the notebook (issue 8); every default keeps the notebook's model.
         DEFAULTS.put("model", "seed");
         DEFAULTS.put("user_id_embedding", Boolean.FALSE);
@@ -164,6 +165,15 @@ public final class TwoTowerConfig implements Serializable {
         if (!device.equals("auto") && !device.equals("cpu") && !device.equals("gpu")) {
             throw outOfRange("device", "must be one of auto, cpu, gpu");
         }
+        if (!values.get("trainer_threads").equals("auto")) {
+            try {
+                if (Integer.parseInt((String) values.get("trainer_threads")) < 1) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw outOfRange("trainer_threads", "must be auto or an integer >= 1");
+            }
+        }
         oneOf("model", "seed", "history");
         oneOf("history_pooling", "mean", "recency");
         oneOf("negatives", "uniform", "in_batch", "mixed");
@@ -228,6 +238,11 @@ public final class TwoTowerConfig implements Serializable {
     public int plateauPatience() { return integer("plateau_patience"); }
     public String device() { return (String) values.get("device"); }
     public int evalBlockSize() { return integer("eval_block_size"); }
+    /** libtorch intra-op threads of the trainer; 0 for {@code auto} (see {@link TrainerThreads}). */
+    public int trainerThreads() {
+        String v = (String) values.get("trainer_threads");
+        return v.equals("auto") ? 0 : Integer.parseInt(v);
+    }
     /** seed: the notebook's user tower over the user id; history: over the user's recent items too. */
     public String model() { return (String) values.get("model"); }
     public boolean historyTower() { return model().equals("history"); }

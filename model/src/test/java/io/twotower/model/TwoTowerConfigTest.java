@@ -55,4 +55,15 @@ class TwoTowerConfigTest {
         assertThatThrownBy(() -> TwoTowerConfig.defaults().withOverrides(List.of("epochs")))
                 .hasMessageContaining("key=value");
     }
+
+    @Test
+    void trainerThreadsIsAutoOrAPositiveCount() throws Exception {
+        assertThat(TwoTowerConfig.defaults().trainerThreads()).isZero();
+        assertThat(TwoTowerConfig.fromYaml(yaml("trainer_threads: 3\n"), "x.yaml").trainerThreads()).isEqualTo(3);
+        assertThat(TwoTowerConfig.defaults().withOverrides(List.of("trainer_threads=AUTO")).trainerThreads()).isZero();
+        for (String bad : List.of("0", "-1", "two", "1.5")) {
+            assertThatThrownBy(() -> TwoTowerConfig.defaults().withOverrides(List.of("trainer_threads=" + bad)))
+                    .hasMessageContaining("'trainer_threads'").hasMessageContaining("auto or an integer");
+        }
+    }
 }

@@ -18,6 +18,7 @@ import io.twotower.job.trainer.ProgressMeter;
 import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.TrainerStateCodec;
+import io.twotower.model.TrainerThreads;
 import io.twotower.model.TrainingBatch;
 import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
@@ -130,8 +131,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             }
         }
         sampler = new UniformNegativeSampler(Math.max(1, items.size()));
-        LOG.info("Online trainer on {}: window {} ms, snapshot every {} windows, {} users and {} items known",
-                device, spec.windowMillis, spec.snapshotEveryWindows, users.size(), items.size());
+        LOG.info("Online trainer on {} ({} intra-op threads): window {} ms, snapshot every {} windows, {} users and {}"
+                + " items known", device, TrainerThreads.apply(config), spec.windowMillis, spec.snapshotEveryWindows,
+                users.size(), items.size());
         getMetricGroup().gauge("eventsTrained", () -> run.totals.trained);
         getMetricGroup().gauge("users", () -> users.size());
         getMetricGroup().gauge("items", () -> items.size());

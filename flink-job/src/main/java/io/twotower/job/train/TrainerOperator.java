@@ -17,6 +17,7 @@ import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.RetrievalMetrics;
 import io.twotower.model.TrainerStateCodec;
+import io.twotower.model.TrainerThreads;
 import io.twotower.model.TrainingBatch;
 import io.twotower.model.TrainingProgress;
 import io.twotower.model.TwoTowerConfig;
@@ -102,7 +103,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         super.open();
         TwoTowerConfig config = spec.config;
         Device device = DeviceSelector.select(config.device(), getRuntimeContext().getExternalResourceInfos("gpu"));
-        LOG.info("Trainer on device {} for {} users x {} items, config {}", device, spec.numUsers, spec.numItems, config);
+        int threads = TrainerThreads.apply(config);
+        LOG.info("Trainer on device {} ({} intra-op threads) for {} users x {} items, config {}", device, threads,
+                spec.numUsers, spec.numItems, config);
         root = NDManager.newBaseManager(device);
         DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
         validation = SequenceFiles.read(layout.validation(), spec.numUsers, spec.numItems);
