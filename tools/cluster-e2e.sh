@@ -320,7 +320,7 @@ EOF
 check_metrics() {
   local job="$1" v names urls
   v="$(trainer_vertex "$job")" || fail "no trainer vertex in job $job"
-  names="epoch,steps,examplesTrained,examplesThisEpoch,learningRate,bestRecallAtK,examplesRate,stepMicros_p50,stepMicros_max"
+  names="epoch,steps,examplesTrained,examplesThisEpoch,learningRate,bestRecallAtK,examplesRate,stepMicros_median,stepMicros_max"
   urls="$("$BIN/local-cluster" prometheus-urls)"
   [[ -n "$urls" ]] || fail "no Prometheus reporter answers in the cluster's port range"
   # shellcheck disable=SC2086
@@ -343,8 +343,8 @@ if not (rv["steps"] > 0 and rv["examplesTrained"] > 0 and rv["epoch"] >= 1):
     errors.append(f"REST counters {rv}")
 if not (0 < rv["learningRate"] <= lr):
     errors.append(f"REST learningRate {rv['learningRate']} not in (0, {lr}]")
-if not (0 < rv["stepMicros_p50"] <= rv["stepMicros_max"]):
-    errors.append(f"REST stepMicros p50 {rv['stepMicros_p50']} max {rv['stepMicros_max']}")
+if not (0 < rv["stepMicros_median"] <= rv["stepMicros_max"]):
+    errors.append(f"REST stepMicros median {rv['stepMicros_median']} max {rv['stepMicros_max']}")
 # Prometheus: the TaskManager that runs the trainer exports the same metrics, labelled with the job id
 prom = {}
 for url in urls:
@@ -363,7 +363,7 @@ if errors:
     print("\n".join("  " + e for e in errors))
     sys.exit(1)
 print(f"  REST: steps={rv['steps']:.0f} examplesTrained={rv['examplesTrained']:.0f} lr={rv['learningRate']:g} "
-      f"examplesRate={rv['examplesRate']:.0f}/s stepMicros p50={rv['stepMicros_p50']:.0f}; Prometheus ({len(urls)} "
+      f"examplesRate={rv['examplesRate']:.0f}/s stepMicros median={rv['stepMicros_median']:.0f}; Prometheus ({len(urls)} "
       f"endpoints): steps={prom['steps']:.0f} stepMicros p50={prom['stepMicros{0.5}']:.0f} p99={prom['stepMicros{0.99}']:.0f}")
 EOF
 }

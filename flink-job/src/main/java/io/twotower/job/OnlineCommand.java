@@ -24,7 +24,8 @@ final class OnlineCommand {
 
     static int run(CliArgs cli) throws Exception {
         cli.rejectUnknown(Set.of("bootstrap-servers", "topic", "output", "init-from", "group-id", "dead-letter-topic",
-                "until-latest", "window", "snapshot-every", "regression-tolerance", "keep-snapshots", "run-id",
+                "until-latest", "window", "snapshot-every", "snapshot-min-interval", "snapshot-min-events",
+                "regression-tolerance", "keep-snapshots", "run-id",
                 "config", "user-field", "item-field", "time-field", "max-history", "checkpoint-interval",
                 "out-of-orderness", "idle-timeout", "kafka.*"), "online");
         OnlineJob.Options o = new OnlineJob.Options();
@@ -48,6 +49,14 @@ final class OnlineCommand {
             throw new IllegalArgumentException("--window must be positive");
         }
         o.spec.snapshotEveryWindows = cli.getInt("snapshot-every", 1);
+        if (o.spec.snapshotEveryWindows < 1) {
+            throw new IllegalArgumentException("--snapshot-every must be at least 1 (windows per publication)");
+        }
+        o.spec.snapshotMinIntervalMillis = TimeUtils.parseDuration(cli.get("snapshot-min-interval", "0 s")).toMillis();
+        o.spec.snapshotMinEvents = cli.getInt("snapshot-min-events", 0);
+        if (o.spec.snapshotMinEvents < 0) {
+            throw new IllegalArgumentException("--snapshot-min-events must be >= 0");
+        }
         o.spec.regressionTolerance = Double.parseDouble(cli.get("regression-tolerance", "0.02"));
         o.spec.keepSnapshots = cli.getInt("keep-snapshots", 5);
         o.spec.maxHistory = cli.getInt("max-history", 50);

@@ -21,7 +21,8 @@ public final class TwoTowerCli {
             "          [--time-column timestamp] [--max-history 50]",
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
             "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
-            "          [--until-latest] [--window 1h] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
+            "          [--until-latest] [--window 1h] [--snapshot-every 1] [--snapshot-min-interval 0s]",
+            "          [--snapshot-min-events 0] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
             "  replay  --input <ratings.csv> --bootstrap-servers <host:port> --topic <topic> [--rate <events/s>]",
             "  snapshots list|show|verify <uri>",
             "Every command takes -Dkey=value Flink options (e.g. -Ds3.endpoint=http://127.0.0.1:9000).");

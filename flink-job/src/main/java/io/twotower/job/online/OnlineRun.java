@@ -62,6 +62,9 @@ final class OnlineRun {
         long late;
         long snapshotSequence;
         long latestSequence;
+        /** End of the last window a snapshot was published for, and the events trained by then (the cadence). */
+        long lastPublishedWindowEnd = Long.MIN_VALUE;
+        long trainedAtLastPublication;
         List<Long> restoredAtEvents = new ArrayList<>();
     }
 
@@ -110,9 +113,14 @@ final class OnlineRun {
         for (WindowStats w : open.values()) {
             out.writeLong(w.hitsExcludeHistory);
         }
+        out.writeLong(totals.lastPublishedWindowEnd);
+        out.writeLong(totals.trainedAtLastPublication);
     }
 
-    /** Reads what {@link #write} wrote; {@code version} 1 lacks the remembered histories and the accepted recall. */
+    /**
+     * Reads what {@link #write} wrote; {@code version} 1 lacks the remembered histories and the accepted recall,
+     * versions 1 and 2 the publication cadence (a restored run then publishes at its next window, as they did).
+     */
     static OnlineRun read(DataInputStream in, int version) throws IOException {
         OnlineRun run = new OnlineRun();
         int windows = in.readInt();
@@ -163,6 +171,10 @@ final class OnlineRun {
             for (WindowStats w : run.open.values()) {
                 w.hitsExcludeHistory = in.readLong();
             }
+        }
+        if (version >= 3) {
+            totals.lastPublishedWindowEnd = in.readLong();
+            totals.trainedAtLastPublication = in.readLong();
         }
         return run;
     }

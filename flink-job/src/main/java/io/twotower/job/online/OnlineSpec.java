@@ -17,6 +17,10 @@ public final class OnlineSpec implements Serializable {
     /** How far behind the newest event an event may arrive and still count in its own window. */
     public long outOfOrdernessMillis = 5_000L;
     public int snapshotEveryWindows = 1;
+    /** At least this much event time between the windows of two publications (0: no minimum). */
+    public long snapshotMinIntervalMillis = 0;
+    /** At least this many events trained between two publications (0: no minimum). */
+    public long snapshotMinEvents = 0;
     public double regressionTolerance = 0.02;
     public int keepSnapshots = 5;
     public int maxHistory = 50;

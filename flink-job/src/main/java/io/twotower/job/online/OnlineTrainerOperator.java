@@ -65,7 +65,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainerOperator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int STATE_VERSION = 2;
+    private static final int STATE_VERSION = 3;
     static final String WINDOWS_FILE = "windows.jsonl";
     static final String RESULTS_FILE = "online_results.json";
 
@@ -86,6 +86,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private transient int endedInputs;
     private transient TrainerMetrics metrics;
     private transient ProgressMeter progressMeter;
+    private transient SnapshotCadence cadence;
 
     /** One event waiting for its mini-batch. */
     private static final class Pending {
@@ -115,6 +116,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         pending = new ArrayList<>();
+        cadence = new SnapshotCadence(spec);
         byte[] restoredState = checkpointed.takeRestored();
         if (restoredState != null) {
             restore(restoredState);
@@ -330,26 +332,27 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
      */
     @Override
     public void processWatermark1(Watermark mark) throws Exception {
-        closeWindowsUpTo(mark.getTimestamp());
+        closeWindowsUpTo(mark.getTimestamp(), false);
         output.emitWatermark(mark);
     }
 
     @Override
     public void processWatermark2(Watermark mark) {}
 
-    private void closeWindowsUpTo(long watermark) throws IOException {
+    /** Closes the windows the watermark has passed; {@code endOfInput}: the bounded run's last ones. */
+    private void closeWindowsUpTo(long watermark, boolean endOfInput) throws IOException {
         if (!run.open.isEmpty() && run.open.firstKey() + spec.windowMillis <= watermark) {
             // Pending events may belong to a window that closes now.
             trainPending();
             while (!run.open.isEmpty() && run.open.firstKey() + spec.windowMillis <= watermark) {
                 OnlineRun.WindowStats w = run.open.pollFirstEntry().getValue();
                 run.totals.closedUntil = Math.max(run.totals.closedUntil, w.start + spec.windowMillis);
-                closeWindow(w);
+                closeWindow(w, endOfInput && run.open.isEmpty());
             }
         }
     }
 
-    private void closeWindow(OnlineRun.WindowStats w) throws IOException {
+    private void closeWindow(OnlineRun.WindowStats w, boolean lastOfBoundedRun) throws IOException {
         WindowReport r = new WindowReport();
         r.windowStart = w.start;
         r.windowEnd = w.start + spec.windowMillis;
@@ -373,9 +376,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         }
         run.totals.bestRecall = Math.max(run.totals.bestRecall, recall);
         run.totals.windows++;
-        if (trainer != null && run.totals.windows % spec.snapshotEveryWindows == 0) {
+        if (trainer != null && cadence.due(run.totals, r.windowEnd, lastOfBoundedRun)) {
             run.totals.snapshotSequence++;
             publish(r, !r.regression);
+            SnapshotCadence.published(run.totals, r.windowEnd);
             r.snapshotSequence = run.totals.snapshotSequence;
             long now = System.currentTimeMillis();
             r.snapshotLatencyMaxMs = w.firstArrivalMs == Long.MAX_VALUE ? 0 : now - w.firstArrivalMs;
@@ -415,7 +419,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         if (endedInputs != 3) {
             return;
         }
-        closeWindowsUpTo(Long.MAX_VALUE);
+        closeWindowsUpTo(Long.MAX_VALUE, true);
         ObjectNode results = JSON.createObjectNode();
         results.put("events_read", run.totals.events + run.totals.deadLettered);
         results.put("events", run.totals.events);
@@ -476,10 +480,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private void restore(byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int version = in.readInt();
-            // Version 1 (before the history tower) lacks the remembered histories and the accepted recall.
-            if (version != STATE_VERSION && version != 1) {
-                throw new IOException("unsupported online trainer checkpoint version " + version + " (this build reads 1 and "
-                        + STATE_VERSION + ")");
+            // Version 1 (before the history tower) lacks the remembered histories and the accepted recall, 1 and 2
+            // the publication cadence (OnlineRun.read).
+            if (version < 1 || version > STATE_VERSION) {
+                throw new IOException("unsupported online trainer checkpoint version " + version + " (this build reads 1"
+                        + " to " + STATE_VERSION + ")");
             }
             if (in.readBoolean()) {
                 trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);

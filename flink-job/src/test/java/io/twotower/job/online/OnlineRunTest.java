@@ -10,7 +10,7 @@ import java.io.IOException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** An online run's bookkeeping round-trips through its checkpoint format (version 2), field for field. */
+/** An online run's bookkeeping round-trips through its checkpoint format (version 3), field for field. */
 class OnlineRunTest {
     @Test
     void roundTripsWindowsTotalsAndHistories() throws IOException {
@@ -37,11 +37,27 @@ class OnlineRunTest {
         run.totals.closedUntil = 3_600_000;
         run.totals.restoredAtEvents.add(42L);
         run.latestHistories.put(3, new int[] {5, 6, 7});
+        run.totals.lastPublishedWindowEnd = 7_200_000;
+        run.totals.trainedAtLastPublication = 90;
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         run.write(new DataOutputStream(bytes));
-        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), 2);
+        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), 3);
 
         assertThat(back).usingRecursiveComparison().isEqualTo(run);
+    }
+
+    @Test
+    void aVersion2CheckpointRestoresWithoutACadenceAndPublishesAtTheNextWindow() throws IOException {
+        OnlineRun run = new OnlineRun();
+        run.totals.trained = 50;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        run.write(new DataOutputStream(bytes));
+        // Version 2 wrote the same fields up to the cadence: drop the last two longs.
+        byte[] v2 = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 16);
+        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(v2)), 2);
+        assertThat(back.totals.trained).isEqualTo(50);
+        assertThat(back.totals.lastPublishedWindowEnd).isEqualTo(Long.MIN_VALUE);
+        assertThat(new SnapshotCadence(1, 3_600_000, 10).due(back.totals, 1_000, false)).isTrue();
     }
 }
