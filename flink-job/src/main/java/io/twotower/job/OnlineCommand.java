@@ -24,7 +24,7 @@ final class OnlineCommand {
 
     static int run(CliArgs cli) throws Exception {
         cli.rejectUnknown(Set.of("bootstrap-servers", "topic", "output", "init-from", "group-id", "dead-letter-topic",
-                "until-latest", "window", "snapshot-every", "snapshot-min-interval", "snapshot-min-events",
+                "until-latest", "window", "snapshot-every", "snapshot-min-interval", "snapshot-min-events", "rank-share",
                 "regression-tolerance", "keep-snapshots", "run-id",
                 "config", "user-field", "item-field", "time-field", "max-history", "checkpoint-interval",
                 "out-of-orderness", "idle-timeout", "kafka.*"), "online");
@@ -54,6 +54,17 @@ final class OnlineCommand {
         }
         o.spec.snapshotMinIntervalMillis = TimeUtils.parseDuration(cli.get("snapshot-min-interval", "0 s")).toMillis();
         o.spec.snapshotMinEvents = cli.getInt("snapshot-min-events", 0);
+        String share = cli.get("rank-share", "auto");
+        if (!share.equals("auto")) {
+            try {
+                o.spec.rankShare = Double.parseDouble(share);
+            } catch (NumberFormatException e) {
+                o.spec.rankShare = Double.NaN;
+            }
+            if (!(o.spec.rankShare > 0 && o.spec.rankShare <= 1)) {
+                throw new IllegalArgumentException("--rank-share must be auto or a share in (0, 1], got " + share);
+            }
+        }
         if (o.spec.snapshotMinEvents < 0) {
             throw new IllegalArgumentException("--snapshot-min-events must be >= 0");
         }

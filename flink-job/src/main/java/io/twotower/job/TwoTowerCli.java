@@ -22,7 +22,7 @@ public final class TwoTowerCli {
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
             "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
             "          [--until-latest] [--window 1h] [--snapshot-every 1] [--snapshot-min-interval 0s]",
-            "          [--snapshot-min-events 0] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
+            "          [--snapshot-min-events 0] [--rank-share auto] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
             "  replay  --input <ratings.csv> --bootstrap-servers <host:port> --topic <topic> [--rate <events/s>]",
             "  snapshots list|show|verify <uri>",
             "Every command takes -Dkey=value Flink options (e.g. -Ds3.endpoint=http://127.0.0.1:9000).");

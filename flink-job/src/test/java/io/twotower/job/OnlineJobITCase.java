@@ -150,6 +150,58 @@ class OnlineJobITCase {
     }
 
     /**
+     * Daily windows over ~2 months of events, publishing at most every 10 days of event time and ranking every
+     * other batch: the snapshots follow the cadence (the last window publishes what was trained since), every
+     * event is still trained once, and Recall@K is over the ranked events only.
+     */
+    @Test
+    void publishesAtTheCadenceAndRanksTheRequestedShare(@TempDir Path out) throws Exception {
+        String topic = KafkaTestSupport.newTopic("cadence");
+        List<InteractionEvent> slice = log.subList(0, 3000);
+        KafkaTestSupport.send(topic, json(slice));
+        OnlineJob.Options o = options(topic, out, "it-cadence");
+        o.spec.windowMillis = Duration.ofDays(1).toMillis();
+        o.spec.snapshotMinIntervalMillis = Duration.ofDays(10).toMillis();
+        o.spec.rankShare = 0.5;
+
+        JsonNode results = runBounded(o);
+        assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
+        List<JsonNode> windows = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("windows.jsonl"))) {
+            windows.add(JSON.readTree(line));
+        }
+        long ranked = 0;
+        long hits = 0;
+        long lastPublished = Long.MIN_VALUE;
+        List<Long> published = new ArrayList<>();
+        for (JsonNode w : windows) {
+            ranked += w.get("ranked").asLong();
+            hits += w.get("hits").asLong();
+            assertThat(w.get("ranked").asLong()).isLessThanOrEqualTo(w.get("events").asLong());
+            if (w.get("snapshotSequence").asLong() > 0) {
+                long end = w.get("windowEnd").asLong();
+                boolean last = w == windows.get(windows.size() - 1);
+                assertThat(lastPublished == Long.MIN_VALUE || last || end - lastPublished >= o.spec.snapshotMinIntervalMillis)
+                        .as("window ending %d published %d ms after the previous publication", end, end - lastPublished)
+                        .isTrue();
+                lastPublished = end;
+                published.add(w.get("snapshotSequence").asLong());
+            }
+        }
+        assertThat(windows.size()).isGreaterThan(20);
+        long span = windows.get(windows.size() - 1).get("windowEnd").asLong() - windows.get(0).get("windowEnd").asLong();
+        // At most one per 10 days of event time (plus the first and the last), far fewer than the windows.
+        assertThat(published.size()).isBetween(2, (int) (span / o.spec.snapshotMinIntervalMillis) + 2)
+                .isLessThan(windows.size() / 2);
+        assertThat(windows.get(windows.size() - 1).get("snapshotSequence").asLong()).isPositive();
+        // Every other batch of 128: about half the events, never all of them.
+        assertThat(results.get("ranked_events").asLong()).isEqualTo(ranked).isBetween(1000L, 2000L);
+        assertThat(results.get("prequential_recall").asDouble()).isCloseTo((double) hits / ranked, within(1e-12));
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-cadence");
+        assertThat(store.sequences()).hasSize(published.size());
+    }
+
+    /**
      * The online job with the quality options (history tower over the keyed-state history, mixed negatives
      * with logQ): every event trained once, and the snapshot's user vectors are the model applied to each
      * user's latest items, so a history that changed since training is reflected.

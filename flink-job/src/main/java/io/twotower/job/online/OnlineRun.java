@@ -39,6 +39,8 @@ final class OnlineRun {
         long newUsers;
         long newItems;
         double lossSum;
+        /** Events ranked before training (all of them unless --rank-share skips batches). */
+        long ranked;
         long firstArrivalMs = Long.MAX_VALUE;
         long lastArrivalMs;
     }
@@ -65,6 +67,9 @@ final class OnlineRun {
         /** End of the last window a snapshot was published for, and the events trained by then (the cadence). */
         long lastPublishedWindowEnd = Long.MIN_VALUE;
         long trainedAtLastPublication;
+        long ranked;
+        /** Mini-batches trained so far: which ones are ranked follows from it (PrequentialShare). */
+        long batches;
         List<Long> restoredAtEvents = new ArrayList<>();
     }
 
@@ -115,13 +120,19 @@ final class OnlineRun {
         }
         out.writeLong(totals.lastPublishedWindowEnd);
         out.writeLong(totals.trainedAtLastPublication);
+        out.writeLong(totals.ranked);
+        out.writeLong(totals.batches);
+        for (WindowStats w : open.values()) {
+            out.writeLong(w.ranked);
+        }
     }
 
     /**
      * Reads what {@link #write} wrote; {@code version} 1 lacks the remembered histories and the accepted recall,
-     * versions 1 and 2 the publication cadence (a restored run then publishes at its next window, as they did).
+     * versions 1 and 2 the publication cadence (a restored run then publishes at its next window, as they did) and
+     * the ranked counts (they ranked every event but the {@code pendingEvents} restored with them).
      */
-    static OnlineRun read(DataInputStream in, int version) throws IOException {
+    static OnlineRun read(DataInputStream in, int version, int pendingEvents) throws IOException {
         OnlineRun run = new OnlineRun();
         int windows = in.readInt();
         for (int i = 0; i < windows; i++) {
@@ -175,6 +186,17 @@ final class OnlineRun {
         if (version >= 3) {
             totals.lastPublishedWindowEnd = in.readLong();
             totals.trainedAtLastPublication = in.readLong();
+            totals.ranked = in.readLong();
+            totals.batches = in.readLong();
+            for (WindowStats w : run.open.values()) {
+                w.ranked = in.readLong();
+            }
+        } else {
+            // Every event that reached a window was ranked; the pending ones will be after the restore.
+            totals.ranked = totals.events - pendingEvents;
+            for (WindowStats w : run.open.values()) {
+                w.ranked = w.events;
+            }
         }
         return run;
     }

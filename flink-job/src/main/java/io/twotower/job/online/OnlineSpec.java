@@ -21,6 +21,8 @@ public final class OnlineSpec implements Serializable {
     public long snapshotMinIntervalMillis = 0;
     /** At least this many events trained between two publications (0: no minimum). */
     public long snapshotMinEvents = 0;
+    /** Share of mini-batches ranked against the catalog before training (PrequentialShare); negative: auto. */
+    public double rankShare = -1;
     public double regressionTolerance = 0.02;
     public int keepSnapshots = 5;
     public int maxHistory = 50;

@@ -253,8 +253,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         for (int i = 0; i < n; i++) {
             histories[i] = pending.get(i).history;
         }
-        // Ranked both ways in one pass: over all items, and without the user's earlier items.
-        int[][] ranks = evaluator.ranksBothWays(trainer.model(), u, histories, pos, histories);
+        // Ranked both ways in one pass: over all items, and without the user's earlier items; at large catalogs
+        // only a share of the batches (PrequentialShare).
+        boolean ranked = PrequentialShare.ranks(run.totals.batches++,
+                PrequentialShare.resolve(spec.rankShare, items.size()));
+        int[][] ranks = ranked ? evaluator.ranksBothWays(trainer.model(), u, histories, pos, histories) : null;
         TrainingBatch batch = new TrainingBatch(n, config.kNeg(), config.historyLength());
         int[] negatives = new int[config.kNeg()];
         List<OnlineRun.WindowStats> trainedWindows = new ArrayList<>(n);
@@ -263,13 +266,17 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             rememberHistory(p);
             OnlineRun.WindowStats w = window(p.timestamp);
             w.events++;
-            if (ranks[0][i] < config.evalTopK()) {
-                w.hits++;
-                run.totals.hits++;
-            }
-            if (ranks[1][i] < config.evalTopK()) {
-                w.hitsExcludeHistory++;
-                run.totals.hitsExcludeHistory++;
+            if (ranked) {
+                w.ranked++;
+                run.totals.ranked++;
+                if (ranks[0][i] < config.evalTopK()) {
+                    w.hits++;
+                    run.totals.hits++;
+                }
+                if (ranks[1][i] < config.evalTopK()) {
+                    w.hitsExcludeHistory++;
+                    run.totals.hitsExcludeHistory++;
+                }
             }
             if (sampler.allowed(p.item, p.history, p.history.length) <= 0) {
                 // Nothing in the catalog can be a negative yet (e.g. the very first events of a cold start).
@@ -357,10 +364,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         r.windowStart = w.start;
         r.windowEnd = w.start + spec.windowMillis;
         r.events = w.events;
+        r.ranked = w.ranked;
         r.hits = w.hits;
-        r.recall = w.events == 0 ? 0 : (double) w.hits / w.events;
+        r.recall = w.ranked == 0 ? 0 : (double) w.hits / w.ranked;
         r.hitsExcludeHistory = w.hitsExcludeHistory;
-        r.recallExcludeHistory = w.events == 0 ? 0 : (double) w.hitsExcludeHistory / w.events;
+        r.recallExcludeHistory = w.ranked == 0 ? 0 : (double) w.hitsExcludeHistory / w.ranked;
         r.trained = w.trained;
         r.newUsers = w.newUsers;
         r.newItems = w.newItems;
@@ -370,11 +378,15 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         // slowly, and a best-so-far reference would turn every later window into a "regression".
         // The recall that decides follows exclude_history, as the train job's selection does.
         double recall = spec.config.excludeHistory() ? r.recallExcludeHistory : r.recall;
-        r.regression = run.totals.acceptedRecall >= 0 && recall < run.totals.acceptedRecall - spec.regressionTolerance;
-        if (!r.regression) {
+        // A window that ranked nothing (--rank-share skipped its few batches) says nothing about quality.
+        r.regression = w.ranked > 0 && run.totals.acceptedRecall >= 0
+                && recall < run.totals.acceptedRecall - spec.regressionTolerance;
+        if (!r.regression && w.ranked > 0) {
             run.totals.acceptedRecall = recall;
         }
-        run.totals.bestRecall = Math.max(run.totals.bestRecall, recall);
+        if (w.ranked > 0) {
+            run.totals.bestRecall = Math.max(run.totals.bestRecall, recall);
+        }
         run.totals.windows++;
         if (trainer != null && cadence.due(run.totals, r.windowEnd, lastOfBoundedRun)) {
             run.totals.snapshotSequence++;
@@ -432,9 +444,15 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         results.put("items", items.size());
         results.put("windows", run.totals.windows);
         results.put("late_events", run.totals.late);
-        results.put("prequential_recall", run.totals.events == 0 ? 0 : (double) run.totals.hits / run.totals.events);
+        results.put("ranked_events", run.totals.ranked);
+        if (spec.rankShare >= 0) {
+            results.put("rank_share", spec.rankShare);
+        } else {
+            results.put("rank_share", "auto");
+        }
+        results.put("prequential_recall", run.totals.ranked == 0 ? 0 : (double) run.totals.hits / run.totals.ranked);
         results.put("prequential_recall_exclude_history",
-                run.totals.events == 0 ? 0 : (double) run.totals.hitsExcludeHistory / run.totals.events);
+                run.totals.ranked == 0 ? 0 : (double) run.totals.hitsExcludeHistory / run.totals.ranked);
         results.put("best_window_recall", Math.max(0, run.totals.bestRecall));
         results.put("optimizer_steps", trainer == null ? 0 : trainer.steps());
         results.putPOJO("restored_at_events", run.totals.restoredAtEvents);
@@ -501,7 +519,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 p.history = readInts(in);
                 pending.add(p);
             }
-            run = OnlineRun.read(in, version);
+            run = OnlineRun.read(in, version, pending.size());
         }
     }
 

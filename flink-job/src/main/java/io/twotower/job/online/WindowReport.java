@@ -5,6 +5,8 @@ public class WindowReport {
     public long windowStart;
     public long windowEnd;
     public long events;
+    /** Events ranked before training ({@code --rank-share}); recall and recallExcludeHistory are over these. */
+    public long ranked;
     public long hits;
     public double recall;
     /** The same prequential ranking with the user's earlier items filtered out (seen-item filtering). */

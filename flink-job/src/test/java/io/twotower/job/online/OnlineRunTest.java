@@ -39,10 +39,13 @@ class OnlineRunTest {
         run.latestHistories.put(3, new int[] {5, 6, 7});
         run.totals.lastPublishedWindowEnd = 7_200_000;
         run.totals.trainedAtLastPublication = 90;
+        run.totals.ranked = 60;
+        run.totals.batches = 4;
+        w.ranked = 8;
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         run.write(new DataOutputStream(bytes));
-        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), 3);
+        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), 3, 0);
 
         assertThat(back).usingRecursiveComparison().isEqualTo(run);
     }
@@ -51,12 +54,14 @@ class OnlineRunTest {
     void aVersion2CheckpointRestoresWithoutACadenceAndPublishesAtTheNextWindow() throws IOException {
         OnlineRun run = new OnlineRun();
         run.totals.trained = 50;
+        run.totals.events = 53;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         run.write(new DataOutputStream(bytes));
-        // Version 2 wrote the same fields up to the cadence: drop the last two longs.
-        byte[] v2 = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 16);
-        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(v2)), 2);
+        // Version 2 wrote the same fields up to the cadence: drop the last four longs (no open window).
+        byte[] v2 = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 32);
+        OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(v2)), 2, 0);
         assertThat(back.totals.trained).isEqualTo(50);
+        assertThat(back.totals.ranked).isEqualTo(53);
         assertThat(back.totals.lastPublishedWindowEnd).isEqualTo(Long.MIN_VALUE);
         assertThat(new SnapshotCadence(1, 3_600_000, 10).due(back.totals, 1_000, false)).isTrue();
     }
