@@ -237,7 +237,6 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                 speed, run.examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
         run.recordEpoch(speed);
         if (decision.newBest) {
-            run.bestParameters = new NDList(trainer.model().parameters()).encode();
             publishSnapshot(trainer.model(), epoch, recall, avgLoss);
         }
         boolean earlyStop = progress.stoppedEarly(spec.config.epochs());
@@ -352,10 +351,11 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private void writeResults() throws IOException {
         double finalRecall = Double.NaN;
         ObjectNode finalMetrics = null;
-        if (run.bestParameters != null) {
-            // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's.
+        if (run.snapshotSequence > 0) {
+            // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's,
+            // read back from its snapshot (a snapshot is published only for a new best, so it is the last one).
             try (NDManager scope = root.newSubManager()) {
-                TwoTowerModel best = TwoTowerModel.of(scope, spec.config, NDList.decode(scope, run.bestParameters));
+                TwoTowerModel best = TwoTowerModel.of(scope, spec.config, bestModelParameters(scope));
                 finalMetrics = evaluate(best);
                 finalMetrics.set("short_history", evaluateShortHistories(best));
                 finalRecall = finalMetrics.get(spec.config.excludeHistory() ? "exclude_history" : "all_items")
@@ -374,6 +374,17 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         report.examples = run.totalExamples;
         report.last = true;
         output.collect(new StreamRecord<>(report));
+    }
+
+    /** The weights of the best model, from its snapshot, after checking the snapshot against its manifest. */
+    private NDList bestModelParameters(NDManager manager) throws IOException {
+        List<String> problems = snapshots.verify(run.snapshotSequence);
+        if (!problems.isEmpty()) {
+            throw new IOException("the best model's snapshot " + snapshots.snapshotDir(run.snapshotSequence)
+                    + " does not verify: " + problems);
+        }
+        Path file = new Path(snapshots.snapshotDir(run.snapshotSequence), EmbeddingExport.MODEL_PARAMETERS);
+        return NDList.decode(manager, SnapshotStore.read(file));
     }
 
     @Override

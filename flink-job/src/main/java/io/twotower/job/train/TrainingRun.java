@@ -14,7 +14,7 @@ import static io.twotower.job.trainer.StateStreams.writeText;
 /**
  * The bookkeeping of a {@code train} run beside the trainer itself: where it is (epoch, stopped, finished),
  * the running figures of the current epoch, the per-epoch figures for the results file, the last decision sent
- * to the source, the snapshot count and the best weights. Checkpointed with the trainer, so a restored run
+ * to the source and the snapshot count (the last snapshot is the best model). Checkpointed with the trainer, so a restored run
  * reports as if it had never stopped.
  */
 final class TrainingRun {
@@ -37,8 +37,6 @@ final class TrainingRun {
     final List<Long> restoredAtSteps = new ArrayList<>();
     /** Per evaluated epoch, the full metrics both ways as a JSON object (kept for the results file). */
     final List<String> epochMetrics = new ArrayList<>();
-    /** The best model's weights (DJL NDList encoding), null before the first evaluation. */
-    byte[] bestParameters;
 
     /** Records the finished epoch's example count and speed for the results file. */
     void recordEpoch(double examplesPerSecondThisEpoch) {
@@ -80,7 +78,10 @@ final class TrainingRun {
         for (String m : epochMetrics) {
             writeText(out, m);
         }
-        writeBytes(out, bestParameters);
+        // Formerly the best model's weights: the best model is its snapshot (the last one published), not a
+        // second copy of every weight in memory and in every checkpoint. The field stays, empty, so the layout
+        // does not change.
+        writeBytes(out, null);
     }
 
     static TrainingRun read(DataInputStream in) throws IOException {
@@ -109,7 +110,7 @@ final class TrainingRun {
         for (int i = 0; i < evaluated; i++) {
             run.epochMetrics.add(readText(in));
         }
-        run.bestParameters = readBytes(in);
+        readBytes(in); // the best weights an older version kept here; its best snapshot holds the same
         return run;
     }
 }
