@@ -40,12 +40,20 @@ public final class HistoryPooling {
      * {@code weights} with its pooling weight. An empty history pools to the zero vector.
      */
     public void fill(int[] items, int[] counts, int n, long[] slots, float[] weights) {
+        fill(items, counts, n, slots, weights, 0);
+    }
+
+    /**
+     * As above with {@code padding} in the padding slots: any row the lookup can read, since its weight is 0
+     * (a sparse step's leaf holds only the batch's rows, which need not include item 0).
+     */
+    public void fill(int[] items, int[] counts, int n, long[] slots, float[] weights, long padding) {
         for (int i = 0; i < n; i++) {
             int base = i * length;
             float[] w = weightsByCount[Math.min(counts[i], length)];
             for (int j = 0; j < length; j++) {
                 boolean used = j < w.length;
-                slots[base + j] = used ? items[base + j] : 0;
+                slots[base + j] = used ? items[base + j] : padding;
                 weights[base + j] = used ? w[j] : 0f;
             }
         }

@@ -146,6 +146,11 @@ public final class Tower {
         old.close();
     }
 
+    /** The embedding table (the first parameter). */
+    public NDArray table() {
+        return parameters[0];
+    }
+
     public String name() {
         return name;
     }

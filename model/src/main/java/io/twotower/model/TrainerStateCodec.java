@@ -11,12 +11,17 @@ import java.io.IOException;
 
 /**
  * Serialises a {@link TwoTowerTrainer} to bytes and back exactly: weights, AdamW moments, step and
- * learning rate, the accumulation counters, any gradients accumulated but not yet applied, and the
- * logQ frequency estimator.
+ * learning rate, the accumulation counters, any gradients accumulated but not yet applied, the logQ
+ * frequency estimator and, with sparse embedding updates, the embedding optimizer's state and the pending
+ * embedding rows.
  */
 public final class TrainerStateCodec {
-    /** Bumped whenever the layout below changes; 2 added the logQ frequency estimator. Version 1 still reads. */
-    public static final int VERSION = 2;
+    /**
+     * Bumped whenever the layout below changes; 2 added the logQ frequency estimator, 3 the embedding
+     * optimizer (its name, then for a sparse one its state and pending rows). Versions 1 and 2 (dense
+     * embeddings) still read.
+     */
+    public static final int VERSION = 3;
 
     private TrainerStateCodec() {}
 
@@ -45,6 +50,14 @@ public final class TrainerStateCodec {
             if (frequencies != null) {
                 frequencies.writeTo(out);
             }
+            out.writeUTF(trainer.config().embeddingOptimizer());
+            NDList embeddingState = trainer.embeddingOptimizerState();
+            if (embeddingState != null) {
+                writeList(out, embeddingState);
+                NDList rows = trainer.pendingRowGradients();
+                writeList(out, rows);
+                rows.close();
+            }
         }
         return bytes.toByteArray();
     }
@@ -53,7 +66,7 @@ public final class TrainerStateCodec {
     public static TwoTowerTrainer decode(byte[] state, NDManager manager, TwoTowerConfig config) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int version = in.readInt();
-            if (version != VERSION && version != 1) {
+            if (version < 1 || version > VERSION) {
                 throw new IOException("unsupported trainer state version " + version + " (this build reads " + VERSION + ")");
             }
             long step = in.readLong();
@@ -67,9 +80,21 @@ public final class TrainerStateCodec {
             NDList pending = in.readBoolean() ? readList(in, manager) : null;
             StreamingFrequencyEstimator frequencies =
                     version >= 2 && in.readBoolean() ? StreamingFrequencyEstimator.readFrom(in) : null;
+            String embeddingOptimizer = version >= 3 ? in.readUTF() : "dense";
+            if (!embeddingOptimizer.equals(config.embeddingOptimizer())) {
+                throw new IllegalArgumentException("the saved trainer state was trained with embedding_optimizer "
+                        + embeddingOptimizer + ", the configuration sets embedding_optimizer "
+                        + config.embeddingOptimizer() + "; resume with the configuration it was trained with");
+            }
+            NDList embeddingState = null;
+            NDList pendingRows = null;
+            if (!embeddingOptimizer.equals("dense")) {
+                embeddingState = readList(in, manager);
+                pendingRows = readList(in, manager);
+            }
             TwoTowerModel model = TwoTowerModel.of(manager, config, params);
-            TwoTowerTrainer trainer = TwoTowerTrainer.restored(config, model, moments, step, lr);
-            trainer.restore(counters, pending);
+            TwoTowerTrainer trainer = TwoTowerTrainer.restored(config, model, moments, embeddingState, step, lr);
+            trainer.restore(counters, pending, pendingRows);
             if (frequencies != null) {
                 trainer.restoreFrequencies(frequencies);
             }

@@ -52,6 +52,11 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("frequency_hashes", 2);
         DEFAULTS.put("frequency_alpha", 0.01);
         DEFAULTS.put("exclude_history", Boolean.FALSE);
+        // Catalog scale (issue 13): how the embedding tables are updated; dense keeps the notebook's AdamW.
+        DEFAULTS.put("embedding_optimizer", "dense");
+        DEFAULTS.put("embedding_lr", 0.0);
+        DEFAULTS.put("adagrad_eps", 1e-8);
+        DEFAULTS.put("adagrad_initial_accumulator", 0.0);
     }
 
     private final Map<String, Object> values;
@@ -188,6 +193,14 @@ public final class TwoTowerConfig implements Serializable {
         if (!(recencyDecay() > 0) || recencyDecay() > 1) {
             throw outOfRange("recency_decay", "must be in (0, 1]");
         }
+        oneOf("embedding_optimizer", "dense", "lazy_adamw", "rowwise_adagrad");
+        if (!(embeddingLr() >= 0) || Double.isInfinite(embeddingLr())) {
+            throw outOfRange("embedding_lr", "must be >= 0 (0: the same as lr)");
+        }
+        positiveNumber("adagrad_eps");
+        if (!(adagradInitialAccumulator() >= 0) || Double.isInfinite(adagradInitialAccumulator())) {
+            throw outOfRange("adagrad_initial_accumulator", "must be >= 0");
+        }
     }
 
     private void oneOf(String key, String... allowed) {
@@ -260,6 +273,14 @@ public final class TwoTowerConfig implements Serializable {
     public double frequencyAlpha() { return number("frequency_alpha"); }
     /** Whether the early-stopping and schedule metric ranks without the user's seen items. */
     public boolean excludeHistory() { return (Boolean) values.get("exclude_history"); }
+    /** dense (AdamW over the whole tables, the notebook), lazy_adamw or rowwise_adagrad (touched rows only). */
+    public String embeddingOptimizer() { return (String) values.get("embedding_optimizer"); }
+    /** Whether the embedding tables get sparse, row-wise updates instead of the dense AdamW step. */
+    public boolean sparseEmbeddings() { return !embeddingOptimizer().equals("dense"); }
+    /** The sparse optimizers' learning rate before any schedule; 0 means {@link #lr()}. */
+    public double embeddingLr() { return number("embedding_lr"); }
+    public double adagradEps() { return number("adagrad_eps"); }
+    public double adagradInitialAccumulator() { return number("adagrad_initial_accumulator"); }
 
     /** All keys and values, in declaration order (for manifests and results files). */
     public Map<String, Object> asMap() {

@@ -91,18 +91,27 @@ public final class TwoTowerModel implements AutoCloseable {
      */
     public NDArray userVectors(NDManager scope, long[] users, int n, int[] historyItems, int[] historyCounts,
             boolean training) {
-        NDArray ids = scope.create(users.length == n ? users : java.util.Arrays.copyOf(users, n));
+        return userVectors(scope, users, n, historyItems, historyCounts, training, EmbeddingRows.of(userTower.table()),
+                EmbeddingRows.of(itemTower.table()));
+    }
+
+    /**
+     * As above, reading the user and item tables through {@code userRows} and {@code itemRows} (the tables
+     * themselves, or the leaves of a sparse step).
+     */
+    public NDArray userVectors(NDManager scope, long[] users, int n, int[] historyItems, int[] historyCounts,
+            boolean training, EmbeddingRows userRows, EmbeddingRows itemRows) {
         if (pooling == null) {
-            return userTower.forward(ids, training);
+            return userTower.forwardInput(userRows.lookup(scope, users, n), training);
         }
         int length = pooling.length();
         long[] slots = new long[n * length];
         float[] weights = new float[n * length];
-        pooling.fill(historyItems, historyCounts, n, slots, weights);
-        NDArray history = itemTower.embed(scope.create(slots)).reshape(new Shape(n, length, dModel()));
+        pooling.fill(historyItems, historyCounts, n, slots, weights, itemRows.paddingId());
+        NDArray history = itemRows.lookup(scope, slots, slots.length).reshape(new Shape(n, length, dModel()));
         NDArray input = history.mul(scope.create(weights, new Shape(n, length, 1))).sum(new int[] {1});
         if (userIdEmbedding) {
-            input = input.add(userTower.embed(ids));
+            input = input.add(userRows.lookup(scope, users, n));
         }
         return userTower.forwardInput(input, training);
     }
@@ -141,6 +150,11 @@ public final class TwoTowerModel implements AutoCloseable {
 
     public NDArray itemVectors(NDArray itemIds, boolean training) {
         return itemTower.forward(itemIds, training);
+    }
+
+    /** Item vectors of ids {@code ids[0..n)}, reading the item table through {@code itemRows}. */
+    public NDArray itemVectors(NDManager scope, long[] ids, int n, EmbeddingRows itemRows, boolean training) {
+        return itemTower.forwardInput(itemRows.lookup(scope, ids, n), training);
     }
 
     public float logitScale() {

@@ -26,11 +26,26 @@ import java.util.Arrays;
  * <p>Beyond the notebook ({@code negatives: in_batch | mixed}) the softmax runs over candidates shared by
  * the whole batch, with the logQ correction from a {@link StreamingFrequencyEstimator} the trainer
  * updates per micro-batch; see {@link #batchLoss}.
+ *
+ * <p>With a sparse {@code embedding_optimizer} each micro-batch gathers the embedding rows it reads into
+ * small leaves, backward writes the gradient into those ({@link SparseRowGradients}), and the step updates
+ * only the touched rows with a {@link SparseEmbeddingOptimizer}; AdamW updates the towers' dense layers as
+ * before. No table-sized gradient or AdamW moment of a table exists then.
  */
 public final class TwoTowerTrainer implements AutoCloseable {
+    /** Indices of the user and the item embedding table in {@link TwoTowerModel#parameters()}. */
+    private static final int USER_TABLE = 0;
+    private static final int ITEM_TABLE = Tower.parameterNames("user").length;
+
     private final TwoTowerConfig config;
     private final TwoTowerModel model;
+    /** AdamW over every parameter (dense), or over the towers' layers only (sparse embedding updates). */
     private final AdamW optimizer;
+    /** Indices into {@link TwoTowerModel#parameters()} that AdamW updates, in its order. */
+    private final int[] denseIndices;
+    /** The tables' row-wise optimizer and gradients (null with {@code embedding_optimizer: dense}). */
+    private final SparseEmbeddingOptimizer embeddingOptimizer;
+    private final SparseRowGradients[] rowGradients;
     private final long dropoutSeed;
     /** Index of the next micro-batch within the current epoch, from 1 as the notebook's enumerate. */
     private int microBatchInEpoch;
@@ -50,10 +65,21 @@ public final class TwoTowerTrainer implements AutoCloseable {
     /** Test hook: runs between the forward pass and backward (the regression test forces GC there). */
     Runnable beforeBackward = () -> {};
 
-    private TwoTowerTrainer(TwoTowerConfig config, TwoTowerModel model, AdamW optimizer) {
+    private TwoTowerTrainer(TwoTowerConfig config, TwoTowerModel model, AdamW optimizer,
+            SparseEmbeddingOptimizer embeddingOptimizer) {
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
+        this.denseIndices = denseIndices(config);
+        this.embeddingOptimizer = embeddingOptimizer;
+        if (embeddingOptimizer != null) {
+            rowGradients = new SparseRowGradients[] {
+                new SparseRowGradients(model.numUsers(), model.dModel()),
+                new SparseRowGradients(model.numItems(), model.dModel())
+            };
+        } else {
+            rowGradients = null;
+        }
         this.dropoutSeed = SplitMix64.mix(config.seed(), 0xD809L);
         this.microBatchInEpoch = 1;
         ensureItemCapacity(model.numItems());
@@ -63,9 +89,29 @@ public final class TwoTowerTrainer implements AutoCloseable {
         }
     }
 
-    /** A trainer with fresh AdamW state over {@code model}; the trainer closes the model. */
+    /** A trainer with fresh optimizer state over {@code model}; the trainer closes the model. */
     public static TwoTowerTrainer create(TwoTowerConfig config, TwoTowerModel model) {
-        return new TwoTowerTrainer(config, model, AdamW.create(model.parameters(), config.lr(), config.weightDecay()));
+        AdamW adamW = AdamW.create(select(model.parameters(), denseIndices(config)), config.lr(), config.weightDecay());
+        SparseEmbeddingOptimizer sparse = config.sparseEmbeddings()
+                ? SparseEmbeddingOptimizer.create(config, model.manager(),
+                        new long[] {model.numUsers(), model.numItems()}, model.dModel())
+                : null;
+        return new TwoTowerTrainer(config, model, adamW, sparse);
+    }
+
+    /** Every parameter (dense), or all but the two embedding tables (sparse embedding updates). */
+    private static int[] denseIndices(TwoTowerConfig config) {
+        int n = TwoTowerModel.parameterNames().length;
+        return java.util.stream.IntStream.range(0, n)
+                .filter(i -> !config.sparseEmbeddings() || i != USER_TABLE && i != ITEM_TABLE).toArray();
+    }
+
+    private static NDArray[] select(NDArray[] all, int[] indices) {
+        NDArray[] out = new NDArray[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            out[k] = all[indices[k]];
+        }
+        return out;
     }
 
     /**
@@ -90,6 +136,14 @@ public final class TwoTowerTrainer implements AutoCloseable {
                 collector.backward(scaled);
             }
             JniUtils.setGradMode(false);
+            if (carriedGradients != null) {
+                foldCarriedGradients();
+            }
+            if (rowGradients != null) {
+                for (SparseRowGradients g : rowGradients) {
+                    g.collect(root);
+                }
+            }
             loss = lossArray.getFloat();
         }
         microBatches++;
@@ -103,17 +157,20 @@ public final class TwoTowerTrainer implements AutoCloseable {
 
     /**
      * Grows the user and item embedding tables to the given vocabulary sizes (new rows initialised
-     * N(0, 0.1) as the seed does; their AdamW moments start at zero). Gradients accumulated but not yet
-     * applied are kept, padded with zero rows.
+     * N(0, 0.1) as the seed does; their optimizer state starts as a fresh optimizer's: zero AdamW moments,
+     * or the initial Adagrad accumulator). Gradients accumulated but not yet applied are kept (dense: padded
+     * with zero rows; sparse: the touched rows as they are).
      */
     public void growVocabulary(int users, int items) {
         if (users <= model.numUsers() && items <= model.numItems()) {
             return;
         }
-        NDList pending = pendingGradients();
-        NDArray[] before = model.parameters();
-        if (pendingMicroBatches > 0) {
+        // Dense: the tables' gradients die with the old tables, so every pending gradient moves to carried
+        // ones. Sparse: the tables have none; the pending rows and the layers' gradients stay where they are.
+        NDList pending = embeddingOptimizer == null ? pendingGradients() : null;
+        if (pending != null && pendingMicroBatches > 0) {
             // Their values live on in `pending`; zero them so nothing is counted twice at the next step.
+            NDArray[] before = model.parameters();
             for (int i = 0; i < before.length; i++) {
                 if (model.usesParameter(i)) {
                     JniUtils.zeroGrad((PtNDArray) before[i]);
@@ -121,23 +178,28 @@ public final class TwoTowerTrainer implements AutoCloseable {
             }
         }
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x6E0L, users, items));
-        int userTable = 0;
-        int itemTable = Tower.parameterNames("user").length;
         model.userTower().growRows(users, rng);
         model.itemTower().growRows(items, rng);
-        optimizer.growRows(userTable, model.numUsers());
-        optimizer.growRows(itemTable, model.numItems());
+        ensureItemCapacity(model.numItems());
+        if (embeddingOptimizer != null) {
+            embeddingOptimizer.growRows(0, model.numUsers());
+            embeddingOptimizer.growRows(1, model.numItems());
+            rowGradients[0].ensureCapacity(model.numUsers());
+            rowGradients[1].ensureCapacity(model.numItems());
+            return;
+        }
+        optimizer.growRows(USER_TABLE, model.numUsers());
+        optimizer.growRows(ITEM_TABLE, model.numItems());
         clearCarried();
         if (pending != null) {
             carriedGradients = pending.toArray(new NDArray[0]);
-            carriedGradients[userTable] = padRows(carriedGradients[userTable], model.numUsers());
-            carriedGradients[itemTable] = padRows(carriedGradients[itemTable], model.numItems());
+            carriedGradients[USER_TABLE] = padRows(carriedGradients[USER_TABLE], model.numUsers());
+            carriedGradients[ITEM_TABLE] = padRows(carriedGradients[ITEM_TABLE], model.numItems());
             for (NDArray g : carriedGradients) {
                 g.attach(model.manager());
             }
         }
         pendingMicroBatches = 0;
-        ensureItemCapacity(model.numItems());
     }
 
     private static NDArray padRows(NDArray array, long rows) {
@@ -201,8 +263,17 @@ public final class TwoTowerTrainer implements AutoCloseable {
             negSlot[j] = itemSlot[item];
         }
         NDArray logitScale = GraphScalars.of(scope, model.logitScale());
-        NDArray u = model.userVectors(scope, batch.users(), b, batch.historyItems(), batch.historyCounts(), training);
-        NDArray v = model.itemVectors(scope.create(Arrays.copyOf(distinct, n)), training);
+        EmbeddingRows userRows = EmbeddingRows.of(model.userTower().table());
+        EmbeddingRows itemRows = EmbeddingRows.of(model.itemTower().table());
+        if (training && rowGradients != null) {
+            itemRows = gatherItemRows(scope, batch, distinct, n);
+            if (model.usesParameter(USER_TABLE)) {
+                userRows = gatherUserRows(scope, batch);
+            }
+        }
+        NDArray u = model.userVectors(scope, batch.users(), b, batch.historyItems(), batch.historyCounts(), training,
+                userRows, itemRows);
+        NDArray v = model.itemVectors(scope, distinct, n, itemRows, training);
         if (shared) {
             NDArray logits = u.matMul(v.transpose()).muli(logitScale);
             if (config.logQCorrection()) {
@@ -219,6 +290,32 @@ public final class TwoTowerTrainer implements AutoCloseable {
         NDArray negScores = u.expandDims(1).mul(neg).sum(new int[] {2}).muli(logitScale);
         NDArray logits = posScores.concat(negScores, 1);
         return logits.logSoftmax(1).get(":, 0").neg().mean();
+    }
+
+    /** Touches the batch's candidates and (history tower) history items, and gathers them into a leaf. */
+    private EmbeddingRows gatherItemRows(NDManager scope, TrainingBatch batch, long[] distinct, int n) {
+        SparseRowGradients rows = rowGradients[1];
+        for (int j = 0; j < n; j++) {
+            rows.touch(distinct[j]);
+        }
+        int length = model.historyLength();
+        int[] items = batch.historyItems();
+        int[] counts = batch.historyCounts();
+        for (int i = 0; i < batch.size() && length > 0; i++) {
+            for (int j = 0, used = Math.min(counts[i], length); j < used; j++) {
+                rows.touch(items[i * length + j]);
+            }
+        }
+        return rows.gather(scope, model.itemTower().table());
+    }
+
+    private EmbeddingRows gatherUserRows(NDManager scope, TrainingBatch batch) {
+        SparseRowGradients rows = rowGradients[0];
+        long[] users = batch.users();
+        for (int i = 0; i < batch.size(); i++) {
+            rows.touch(users[i]);
+        }
+        return rows.gather(scope, model.userTower().table());
     }
 
     /**
@@ -246,23 +343,25 @@ public final class TwoTowerTrainer implements AutoCloseable {
     }
 
     private void applyGradients() {
-        NDArray[] params = model.parameters();
+        NDArray[] all = model.parameters();
+        NDArray[] params = select(all, denseIndices);
         NDArray[] grads = new NDArray[params.length];
         try {
-            for (int i = 0; i < params.length; i++) {
+            for (int k = 0; k < params.length; k++) {
+                int i = denseIndices[k];
                 if (!model.usesParameter(i)) {
                     continue;
                 }
-                grads[i] = params[i].getGradient();
-                if (carriedGradients != null) {
-                    grads[i].addi(carriedGradients[i]);
-                }
+                grads[k] = params[k].getGradient();
             }
             optimizer.step(params, grads);
-            for (int i = 0; i < params.length; i++) {
-                if (model.usesParameter(i)) {
-                    JniUtils.zeroGrad((PtNDArray) params[i]);
+            for (int k = 0; k < params.length; k++) {
+                if (model.usesParameter(denseIndices[k])) {
+                    JniUtils.zeroGrad((PtNDArray) params[k]);
                 }
+            }
+            if (embeddingOptimizer != null) {
+                applyRowGradients(all);
             }
         } finally {
             for (NDArray g : grads) {
@@ -275,10 +374,57 @@ public final class TwoTowerTrainer implements AutoCloseable {
         pendingMicroBatches = 0;
     }
 
+    /** The tables' step, after AdamW's: its step count is the global one SparseAdam's bias correction uses. */
+    private void applyRowGradients(NDArray[] all) {
+        int[] tables = {USER_TABLE, ITEM_TABLE};
+        for (int t = 0; t < tables.length; t++) {
+            SparseRowGradients rows = rowGradients[t];
+            if (rows.isEmpty()) {
+                continue;
+            }
+            try (NDManager scope = model.manager().newSubManager()) {
+                embeddingOptimizer.step(t, all[tables[t]], rows.rowIndex(scope), rows.values(), embeddingLearningRate(),
+                        config.weightDecay(), optimizer.stepCount());
+            }
+            rows.clear();
+        }
+    }
+
+    /**
+     * The sparse optimizers' learning rate now: {@code embedding_lr} (or {@code lr} when 0) scaled as the
+     * schedule has scaled {@code lr}.
+     */
+    public double embeddingLearningRate() {
+        if (config.embeddingLr() == 0) {
+            return optimizer.learningRate();
+        }
+        return config.embeddingLr() * (optimizer.learningRate() / config.lr());
+    }
+
+    /**
+     * Adds the gradients carried over a restore or a vocabulary growth to the live ones, right after the
+     * first backward since: the sum is then formed in an uninterrupted run's order, (carried + g1) + g2, and
+     * not (g1 + g2) + carried, which rounds differently once an accumulation spans three micro-batches (an
+     * odd last micro-batch carried into the next epoch, or accum_steps above 2).
+     */
+    private void foldCarriedGradients() {
+        NDArray[] params = model.parameters();
+        for (int i = 0; i < params.length; i++) {
+            if (carriedGradients[i] != null && model.usesParameter(i)) {
+                try (NDArray live = params[i].getGradient()) {
+                    live.addi(carriedGradients[i]);
+                }
+            }
+        }
+        clearCarried();
+    }
+
     private void clearCarried() {
         if (carriedGradients != null) {
             for (NDArray g : carriedGradients) {
-                g.close();
+                if (g != null) {
+                    g.close();
+                }
             }
             carriedGradients = null;
         }
@@ -294,16 +440,17 @@ public final class TwoTowerTrainer implements AutoCloseable {
     }
 
     /**
-     * The gradients accumulated but not yet applied (null when none), as copies; a checkpoint needs
-     * them to resume mid-accumulation exactly.
+     * The gradients accumulated but not yet applied (null when none), as copies, of the parameters AdamW
+     * updates (all of them, or with sparse embedding updates all but the tables: see
+     * {@link #pendingRowGradients()}); a checkpoint needs them to resume mid-accumulation exactly.
      */
     public NDList pendingGradients() {
         if (pendingMicroBatches == 0 && carriedGradients == null) {
             return null;
         }
         NDArray[] params = model.parameters();
-        NDList out = new NDList(params.length);
-        for (int i = 0; i < params.length; i++) {
+        NDList out = new NDList(denseIndices.length);
+        for (int i : denseIndices) {
             NDArray g;
             if (!model.usesParameter(i)) {
                 g = params[i].zerosLike();
@@ -322,25 +469,75 @@ public final class TwoTowerTrainer implements AutoCloseable {
         return out;
     }
 
-    /** Restores counters and accumulated gradients saved with {@link #counters()} and {@link #pendingGradients()}. */
-    public void restore(long[] counters, NDList pendingGradients) {
+    /**
+     * The embedding rows touched since the last step and their summed gradients, as copies: user ids
+     * (int64), user gradients, item ids, item gradients (empty arrays when none); null with dense embeddings.
+     */
+    public NDList pendingRowGradients() {
+        if (rowGradients == null) {
+            return null;
+        }
+        NDList out = new NDList(2 * rowGradients.length);
+        for (SparseRowGradients rows : rowGradients) {
+            out.addAll(rows.snapshot(model.manager()));
+        }
+        return out;
+    }
+
+    /**
+     * Restores counters and accumulated gradients saved with {@link #counters()}, {@link #pendingGradients()}
+     * and {@link #pendingRowGradients()} (null: none, or dense embeddings).
+     */
+    public void restore(long[] counters, NDList pendingGradients, NDList pendingRowGradients) {
         microBatchInEpoch = (int) counters[0];
         microBatches = counters[1];
         pendingMicroBatches = (int) counters[2];
         clearCarried();
         if (pendingGradients != null) {
-            carriedGradients = pendingGradients.toArray(new NDArray[0]);
-            for (int i = 0; i < carriedGradients.length; i++) {
-                carriedGradients[i].attach(model.manager());
-                carriedGradients[i] = NativeArrays.own(carriedGradients[i]);
+            if (pendingGradients.size() != denseIndices.length) {
+                throw new IllegalArgumentException("expected " + denseIndices.length + " pending gradients, got "
+                        + pendingGradients.size());
+            }
+            carriedGradients = new NDArray[model.parameters().length];
+            for (int k = 0; k < denseIndices.length; k++) {
+                NDArray g = pendingGradients.get(k);
+                g.attach(model.manager());
+                carriedGradients[denseIndices[k]] = NativeArrays.own(g);
+            }
+        }
+        if (pendingRowGradients != null) {
+            if (rowGradients == null || pendingRowGradients.size() != 2 * rowGradients.length) {
+                throw new IllegalArgumentException("pending embedding rows do not match embedding_optimizer "
+                        + config.embeddingOptimizer());
+            }
+            for (int t = 0; t < rowGradients.length; t++) {
+                rowGradients[t].restore(pendingRowGradients.get(2 * t), pendingRowGradients.get(2 * t + 1),
+                        model.manager());
             }
         }
     }
 
-    /** Restores the optimizer: see {@link #create} for a fresh one. */
-    public static TwoTowerTrainer restored(TwoTowerConfig config, TwoTowerModel model, NDList moments, long step, double lr) {
-        return new TwoTowerTrainer(
-                config, model, AdamW.restore(model.manager(), moments, step, lr, config.weightDecay()));
+    /**
+     * Restores the optimizers: AdamW's moments, and the sparse embedding optimizer's state saved by
+     * {@link #embeddingOptimizerState()} (null with dense embeddings); see {@link #create} for fresh ones.
+     */
+    public static TwoTowerTrainer restored(TwoTowerConfig config, TwoTowerModel model, NDList moments,
+            NDList embeddingState, long step, double lr) {
+        AdamW adamW = AdamW.restore(model.manager(), moments, step, lr, config.weightDecay());
+        SparseEmbeddingOptimizer sparse = null;
+        if (config.sparseEmbeddings()) {
+            if (embeddingState == null) {
+                throw new IllegalArgumentException("embedding_optimizer " + config.embeddingOptimizer()
+                        + " needs its state, and the saved trainer has none");
+            }
+            sparse = SparseEmbeddingOptimizer.restore(config, model.manager(), embeddingState);
+        }
+        return new TwoTowerTrainer(config, model, adamW, sparse);
+    }
+
+    /** The sparse embedding optimizer's state (live arrays), or null with dense embeddings. */
+    public NDList embeddingOptimizerState() {
+        return embeddingOptimizer == null ? null : embeddingOptimizer.state();
     }
 
     /** The step counters a checkpoint needs: micro-batch in epoch, micro-batches, pending micro-batches. */
@@ -382,6 +579,11 @@ public final class TwoTowerTrainer implements AutoCloseable {
     @Override
     public void close() {
         clearCarried();
+        if (rowGradients != null) {
+            for (SparseRowGradients rows : rowGradients) {
+                rows.close();
+            }
+        }
         model.close();
     }
 }

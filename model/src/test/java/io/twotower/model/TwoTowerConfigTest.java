@@ -66,4 +66,26 @@ class TwoTowerConfigTest {
                     .hasMessageContaining("'trainer_threads'").hasMessageContaining("auto or an integer");
         }
     }
+
+    @Test
+    void embeddingOptimizerKeys() {
+        TwoTowerConfig dense = TwoTowerConfig.defaults();
+        assertThat(dense.embeddingOptimizer()).isEqualTo("dense");
+        assertThat(dense.sparseEmbeddings()).isFalse();
+        TwoTowerConfig adagrad = dense.withOverrides(List.of("embedding_optimizer=RowWise_Adagrad", "embedding_lr=0.05",
+                "adagrad_eps=1e-6", "adagrad_initial_accumulator=0.1"));
+        assertThat(adagrad.embeddingOptimizer()).isEqualTo("rowwise_adagrad");
+        assertThat(adagrad.sparseEmbeddings()).isTrue();
+        assertThat(adagrad.embeddingLr()).isEqualTo(0.05);
+        assertThat(adagrad.adagradEps()).isEqualTo(1e-6);
+        assertThat(adagrad.adagradInitialAccumulator()).isEqualTo(0.1);
+        assertThatThrownBy(() -> dense.withOverrides(List.of("embedding_optimizer=sgd")))
+                .hasMessageContaining("'embedding_optimizer'").hasMessageContaining("dense, lazy_adamw, rowwise_adagrad");
+        assertThatThrownBy(() -> dense.withOverrides(List.of("embedding_lr=-1")))
+                .hasMessageContaining("'embedding_lr'");
+        assertThatThrownBy(() -> dense.withOverrides(List.of("adagrad_eps=0")))
+                .hasMessageContaining("'adagrad_eps'");
+        assertThatThrownBy(() -> dense.withOverrides(List.of("adagrad_initial_accumulator=-0.1")))
+                .hasMessageContaining("'adagrad_initial_accumulator'");
+    }
 }
