@@ -103,6 +103,8 @@ class TrainingJobITCase {
         JsonNode epochMetrics = results.get("training").get("metrics");
         assertThat(epochMetrics).hasSize(6);
         for (JsonNode m : epochMetrics) {
+            assertThat(m.get("learning_rate").asDouble()).as("learning rate of the epoch").isPositive()
+                    .isLessThanOrEqualTo(SMALL.lr());
             for (String way : List.of("all_items", "exclude_history")) {
                 for (String metric : List.of("Recall@10", "Recall@50", "Recall@100", "NDCG@10", "MRR", "Coverage@10")) {
                     assertThat(m.get(way).get(metric).asDouble()).as("%s %s", way, metric).isBetween(0.0, 1.0);

@@ -223,6 +223,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         double speed = run.trainSecondsThisEpoch > 0 ? run.examplesThisEpoch / run.trainSecondsThisEpoch : 0;
         ObjectNode metrics = evaluate(trainer.model());
         metrics.put("epoch", epoch);
+        metrics.put("learning_rate", trainer.optimizer().learningRate());
         run.epochMetrics.add(metrics.toString());
         // Early stopping and the scheduler follow the notebook's metric, Recall@K over all items, unless
         // exclude_history asks for the ranking a recommender serves (seen items filtered).
