@@ -286,7 +286,8 @@ else:
     check(restores == [], f"restored_at_steps {restores}: expected no restore")
 check(epochs < 10 or r["best_recall"] > r["baselines"]["most_popular"],
       f"best Recall@10 {r['best_recall']} not above most-popular {r['baselines']['most_popular']} on planted clusters")
-check(open(os.path.join(out, "training_curves.svg")).read().lstrip().startswith("<"), "training_curves.svg")
+check(open(os.path.join(out, "training_curves.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n", "training_curves.png")
+check("<svg" in open(os.path.join(out, "training_curves.svg")).read(), "training_curves.svg")
 snap_root = os.path.join(out, "snapshots", run)
 latest = open(os.path.join(snap_root, "LATEST")).read().strip()
 snap = os.path.join(snap_root, latest)

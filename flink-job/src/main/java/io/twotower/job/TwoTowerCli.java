@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 
-/** The entry point of twotower-job.jar: {@code prepare}, {@code train}, {@code online}, {@code replay}, {@code snapshots}. */
+/** The entry point of twotower-job.jar: {@code prepare}, {@code train}, {@code online}, {@code replay}, {@code snapshots},
+ * {@code plot}. */
 public final class TwoTowerCli {
     private static final Logger LOG = LoggerFactory.getLogger(TwoTowerCli.class);
     private static final String USAGE = String.join("\n",
@@ -25,6 +26,7 @@ public final class TwoTowerCli {
             "          [--snapshot-min-events 0] [--rank-share auto] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
             "  replay  --input <ratings.csv> --bootstrap-servers <host:port> --topic <topic> [--rate <events/s>]",
             "  snapshots list|show|verify <uri>",
+            "  plot    <train or online output folder | twotower_results.json | windows.jsonl> [--output <dir>]",
             "Every command takes -Dkey=value Flink options (e.g. -Ds3.endpoint=http://127.0.0.1:9000).");
 
     private TwoTowerCli() {}
@@ -55,6 +57,8 @@ public final class TwoTowerCli {
                     return ReplayCommand.run(CliArgs.parse(args, Set.of()));
                 case "snapshots":
                     return SnapshotsCommand.run(CliArgs.parse(args, Set.of()));
+                case "plot":
+                    return PlotCommand.run(CliArgs.parse(args, Set.of()));
                 default:
                     System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
                     return 2;

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.twotower.model.TwoTowerModel;
 import io.twotower.job.online.OnlineJob;
+import io.twotower.job.plot.PlotSamples;
 import io.twotower.job.online.WindowReport;
 import io.twotower.job.train.TrainingJob;
 import io.twotower.model.TwoTowerConfig;
@@ -137,6 +138,12 @@ class OnlineJobITCase {
             windowEvents += w.get("events").asLong();
         }
         assertThat(windowEvents).isEqualTo(3000);
+        // Redrawn when the input ended: every window is in the curves.
+        assertThat(PlotSamples.parseSvg(Files.readAllBytes(out.resolve("online_curves.svg")))
+                .getElementsByTagName("title").item(0).getTextContent())
+                .startsWith("online: " + windows.size() + " windows of 365 d");
+        assertThat(PlotSamples.decodePng(Files.readAllBytes(out.resolve("online_curves.png"))).getWidth())
+                .isEqualTo(1440);
         SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-online");
         assertThat(store.sequences()).hasSize(windows.size());
         for (long s : store.sequences()) {

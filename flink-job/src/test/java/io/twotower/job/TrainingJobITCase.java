@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twotower.connectors.snapshot.NpyFormat;
 import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.job.plot.PlotSamples;
 import io.twotower.job.train.EpochReport;
 import io.twotower.job.train.PreparedData;
 import io.twotower.job.train.TrainingExample;
@@ -113,7 +114,12 @@ class TrainingJobITCase {
             }
         }
         assertThat(results.get("final_metrics").get("all_items").get("Recall@10").asDouble()).isEqualTo(best);
-        assertThat(Files.readString(out.resolve("training_curves.svg"))).startsWith("<svg").contains("polyline");
+        // The curves are drawn from these results (TrainingPlotTest checks what they show).
+        assertThat(PlotSamples.decodePng(Files.readAllBytes(out.resolve("training_curves.png"))).getWidth())
+                .isEqualTo(1440);
+        assertThat(PlotSamples.parseSvg(Files.readAllBytes(out.resolve("training_curves.svg")))
+                .getElementsByTagName("desc").item(0).getTextContent())
+                .contains("best epoch " + results.get("best_epoch").asInt(), "Learning rate");
 
         SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");
         Long latest = store.latestSequence();

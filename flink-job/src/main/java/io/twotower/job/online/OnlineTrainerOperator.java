@@ -11,6 +11,7 @@ import io.twotower.common.SplitMix64;
 import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.kafka.DeadLetter;
 import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.job.plot.JobPlots;
 import io.twotower.job.train.DeviceSelector;
 import io.twotower.job.train.EmbeddingExport;
 import io.twotower.job.trainer.CheckpointedBytes;
@@ -66,7 +67,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainerOperator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int STATE_VERSION = 3;
-    static final String WINDOWS_FILE = "windows.jsonl";
+    public static final String WINDOWS_FILE = "windows.jsonl";
     static final String RESULTS_FILE = "online_results.json";
 
     private final OnlineSpec spec;
@@ -80,6 +81,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private transient UniformNegativeSampler sampler;
     private transient RetrievalEvaluator evaluator;
     private transient SnapshotStore snapshots;
+    private transient JobPlots.OnlineCurves curves;
     private transient List<Pending> pending;
     /** Open windows, window lines, totals and remembered histories (checkpointed). */
     private transient OnlineRun run;
@@ -115,6 +117,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         root = NDManager.newBaseManager(device);
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
+        curves = new JobPlots.OnlineCurves(new Path(spec.outputDir), config.evalTopK());
         pending = new ArrayList<>();
         cadence = new SnapshotCadence(spec);
         byte[] restoredState = checkpointed.takeRestored();
@@ -403,6 +406,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 r.regression ? " REGRESSION: LATEST stays on the previous snapshot" : ""));
         run.windowLines.add(JSON.writeValueAsString(r));
         writeFile(new Path(spec.outputDir, WINDOWS_FILE), String.join("\n", run.windowLines) + "\n");
+        curves.windowClosed(run.windowLines);
         output.collect(new StreamRecord<>(r));
     }
 
@@ -461,6 +465,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         }
         results.putPOJO("model_config", spec.config.asMap());
         writeFile(new Path(spec.outputDir, RESULTS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        curves.finished(run.windowLines);
         LOG.info("Online run done: {}", results);
     }
 
