@@ -5,8 +5,16 @@ public class WindowReport {
     public long windowStart;
     public long windowEnd;
     public long events;
-    /** Events ranked before training ({@code --rank-share}); recall and recallExcludeHistory are over these. */
-    public long ranked;
+    /**
+     * Events ranked before training ({@code --rank-share}); recall and recallExcludeHistory are over these. -1 when
+     * read from a windows.jsonl of an earlier version, which ranked every event.
+     */
+    public long ranked = -1;
+
+    /** The events the recalls are over. */
+    public long rankedEvents() {
+        return ranked < 0 ? events : ranked;
+    }
     public long hits;
     public double recall;
     /** The same prequential ranking with the user's earlier items filtered out (seen-item filtering). */

@@ -89,9 +89,11 @@ public final class OnlinePlot {
     public static Figure figure(List<WindowReport> windows, int k) {
         String recallKey = "Recall@" + (k > 0 ? String.valueOf(k) : "K");
         List<Date> end = new ArrayList<>();
+        List<Date> rankedEnd = new ArrayList<>();
         List<Double> recall = new ArrayList<>();
         List<Double> recallUnseen = new ArrayList<>();
         List<Long> events = new ArrayList<>();
+        List<Long> ranked = new ArrayList<>();
         List<Long> trained = new ArrayList<>();
         List<Long> users = new ArrayList<>();
         List<Long> items = new ArrayList<>();
@@ -109,9 +111,14 @@ public final class OnlinePlot {
         for (WindowReport w : windows) {
             Date at = new Date(w.windowEnd);
             end.add(at);
-            recall.add(w.recall);
-            recallUnseen.add(w.recallExcludeHistory);
+            if (w.rankedEvents() > 0) {
+                // A window whose batches --rank-share skipped has no recall to show (not a recall of 0).
+                rankedEnd.add(at);
+                recall.add(w.recall);
+                recallUnseen.add(w.recallExcludeHistory);
+            }
             events.add(w.events);
+            ranked.add(w.rankedEvents());
             trained.add(w.trained);
             newUsers += w.newUsers;
             newItems += w.newItems;
@@ -132,13 +139,13 @@ public final class OnlinePlot {
             }
             hits += w.hits;
             hitsUnseen += w.hitsExcludeHistory;
-            allEvents += w.events;
+            allEvents += w.rankedEvents();
         }
         String timeAxis = "window end (UTC)";
         XYChart quality = Charts.xy("Prequential " + recallKey + " per window", timeAxis,
                 recallKey + " (scored before training)");
-        Charts.line(quality, "all items", end, recall, Charts.BLUE);
-        Charts.line(quality, "seen items excluded", end, recallUnseen, Charts.ORANGE);
+        Charts.line(quality, "all items", rankedEnd, recall, Charts.BLUE);
+        Charts.line(quality, "seen items excluded", rankedEnd, recallUnseen, Charts.ORANGE);
         if (!regressionAt.isEmpty()) {
             Charts.points(quality, "regression (LATEST kept)", regressionAt, regressionRecall, Charts.RED);
         }
@@ -146,7 +153,10 @@ public final class OnlinePlot {
         quality.getStyler().setYAxisDecimalPattern("0.0##");
 
         XYChart volume = Charts.xy("Events per window", timeAxis, "events");
-        Charts.line(volume, "events scored", end, events, Charts.BLUE);
+        Charts.line(volume, "events", end, events, Charts.BLUE);
+        if (!ranked.equals(events)) {
+            Charts.line(volume, "ranked before training (--rank-share)", end, ranked, Charts.ORANGE);
+        }
         // Dashed: trained equals scored unless events were skipped (no possible negative), and would hide it.
         Charts.line(volume, "events trained", end, trained, Charts.GREEN).setLineStyle(Charts.DASHED);
         zeroBased(volume, events, trained);
@@ -175,7 +185,7 @@ public final class OnlinePlot {
             }
         }
         String headline = String.format(Locale.ROOT,
-                "online: %d windows of %s, %s to %s; prequential %s %.4f (seen items excluded %.4f), %d events",
+                "online: %d windows of %s, %s to %s; prequential %s %.4f (seen items excluded %.4f), %d events ranked",
                 windows.size(), windowLength(windows.get(0)), day(windows.get(0).windowStart),
                 day(windows.get(windows.size() - 1).windowEnd), recallKey, allEvents == 0 ? 0.0 : (double) hits / allEvents,
                 allEvents == 0 ? 0.0 : (double) hitsUnseen / allEvents, allEvents);

@@ -55,14 +55,32 @@ class OnlinePlotTest {
         assertThat(snapshots.getSeriesMap().get("rejected: regression").getYData()).containsExactly(0, 0, 0, 1, 1, 1);
 
         XYChart volume = charts.get("Events per window");
-        assertThat(volume.getSeriesMap().get("events scored").getYData()).containsExactly(100, 200, 300, 400, 500, 600);
+        assertThat(volume.getSeriesMap().get("events").getYData()).containsExactly(100, 200, 300, 400, 500, 600);
         assertThat(volume.getSeriesMap().get("events trained").getYData()).containsExactly(99, 199, 299, 399, 499, 599);
         for (XYChart c : figure.charts()) {
             assertThat(c.getStyler().getYAxisMin()).as(c.getTitle()).isEqualTo(0.0);
         }
         // 2100 events, hits rounded per window: 5+12+21+8+45+60 = 151
         assertThat(figure.headline()).isEqualTo("online: 6 windows of 1 h, 2023-11-14 to 2023-11-15; "
-                + "prequential Recall@10 0.0719 (seen items excluded 0.0919), 2100 events");
+                + "prequential Recall@10 0.0719 (seen items excluded 0.0919), 2100 events ranked");
+    }
+
+    @Test
+    void windowsThatRankedNothingHaveNoRecallPoint() throws Exception {
+        List<WindowReport> windows = OnlinePlot.parse(PlotSamples.windowLines(), "windows.jsonl");
+        // As --rank-share 0.5 would: window 2 ranked no batch, the others half of their events.
+        for (WindowReport w : windows) {
+            w.ranked = w.events / 2;
+        }
+        windows.get(1).ranked = 0;
+        Figure figure = OnlinePlot.figure(windows, 10);
+        Map<String, XYChart> charts = figure.charts().stream()
+                .collect(Collectors.toMap(XYChart::getTitle, c -> c));
+        XYChart recall = charts.get("Prequential Recall@10 per window");
+        assertThat(recall.getSeriesMap().get("all items").getXData()).hasSize(5)
+                .doesNotContain((double) (PlotSamples.START + 2 * PlotSamples.HOUR));
+        assertThat(charts.get("Events per window").getSeriesMap().get("ranked before training (--rank-share)").getYData())
+                .containsExactly(50, 0, 150, 200, 250, 300);
     }
 
     @Test
