@@ -5,9 +5,8 @@ import ai.djl.ndarray.NDManager;
 import io.twotower.common.SplitMix64;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -126,17 +125,57 @@ class TrainerStateCodecTest {
         return out;
     }
 
-    /** Version 2 (before the embedding optimizer was saved; dense embeddings) is version 3 less its trailing name. */
+    /**
+     * What versions 2 and 3 wrote for a dense trainer: each array list as one length-prefixed {@code NDList.encode()};
+     * version 3 then the embedding optimizer's name.
+     */
+    private static byte[] legacyEncoding(TwoTowerTrainer trainer, int version) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(version);
+            out.writeLong(trainer.optimizer().stepCount());
+            out.writeDouble(trainer.optimizer().learningRate());
+            long[] counters = trainer.counters();
+            out.writeInt(counters.length);
+            for (long c : counters) {
+                out.writeLong(c);
+            }
+            for (ai.djl.ndarray.NDList list : List.of(new ai.djl.ndarray.NDList(trainer.model().parameters()),
+                    trainer.optimizer().moments())) {
+                byte[] encoded = list.encode();
+                out.writeInt(encoded.length);
+                out.write(encoded);
+            }
+            ai.djl.ndarray.NDList pending = trainer.pendingGradients();
+            out.writeBoolean(pending != null);
+            if (pending != null) {
+                byte[] encoded = pending.encode();
+                out.writeInt(encoded.length);
+                out.write(encoded);
+            }
+            out.writeBoolean(false);
+            if (version >= 3) {
+                out.writeUTF("dense");
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Versions 2 and 3 (whole-list NDList encodings; dense embeddings) still restore. */
     @Test
     void aVersion2StateStillRestores() throws Exception {
+        for (int version : new int[] {2, 3}) {
+            restoresLegacy(version);
+        }
+    }
+
+    private void restoresLegacy(int version) throws Exception {
         try (NDManager root = NDManager.newBaseManager()) {
             TwoTowerTrainer original = TwoTowerTrainer.create(
                     CONFIG, TwoTowerModel.initialise(root.newSubManager(), CONFIG, 10, 30));
             original.trainBatch(randomBatch(1, 10, 30));
-            byte[] v3 = TrainerStateCodec.encode(original);
-            int tail = 2 + "dense".getBytes(StandardCharsets.UTF_8).length;
-            byte[] v2 = Arrays.copyOf(v3, v3.length - tail);
-            ByteBuffer.wrap(v2).putInt(0, 2);
+            assertThat(original.frequencies()).as("the legacy writer assumes no logQ estimator").isNull();
+            byte[] v2 = legacyEncoding(original, version);
 
             TwoTowerTrainer restored = TrainerStateCodec.decode(v2, root.newSubManager(), CONFIG);
             assertThat(restored.counters()).containsExactly(original.counters());
