@@ -15,7 +15,12 @@ import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Types;
 
 import java.io.IOException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** An id map file: one row per dense index with the raw id it stands for (raw id as text, index int64). */
 public final class IdMapFile {
@@ -62,6 +67,59 @@ public final class IdMapFile {
                 ids[(int) idx] = id;
             });
             return ids;
+        }
+    }
+
+    /**
+     * The dense indices of {@code rawIds} that the map holds (absent ones are left out), read in one pass
+     * without holding the map: what a lookup of a few ids in a large catalog needs.
+     */
+    public static Map<String, Integer> indicesOf(Path path, String idColumn, String indexColumn,
+            Collection<String> rawIds) throws IOException {
+        Set<String> wanted = new HashSet<>(rawIds);
+        Map<String, Integer> found = new HashMap<>();
+        scan(path, idColumn, indexColumn, (id, index) -> {
+            if (wanted.contains(id)) {
+                found.put(id, index);
+            }
+        });
+        return found;
+    }
+
+    /** The raw ids of dense {@code indices} (absent ones are left out), read in one pass. */
+    public static Map<Integer, String> idsOf(Path path, String idColumn, String indexColumn,
+            Collection<Integer> indices) throws IOException {
+        Set<Integer> wanted = new HashSet<>(indices);
+        Map<Integer, String> found = new HashMap<>();
+        scan(path, idColumn, indexColumn, (id, index) -> {
+            if (wanted.contains(index)) {
+                found.put(index, id);
+            }
+        });
+        return found;
+    }
+
+    private interface Entry {
+        void accept(String id, int index);
+    }
+
+    private static void scan(Path path, String idColumn, String indexColumn, Entry entry) throws IOException {
+        try (ParquetRows rows = ParquetRows.open(path)) {
+            rows.requireColumn(idColumn);
+            rows.requireIntegerColumn(indexColumn);
+            long n = rows.rowCount();
+            rows.forEach((row, r) -> {
+                long idx = r.getLong(indexColumn, row);
+                if (idx < 0 || idx >= n) {
+                    throw new IOException(String.format("%s: row %d, column '%s': index %d is out of range 0..%d",
+                            path, row, indexColumn, idx, n - 1));
+                }
+                String id = r.getString(idColumn);
+                if (id == null) {
+                    throw new IOException(String.format("%s: row %d, column '%s': null id", path, row, idColumn));
+                }
+                entry.accept(id, (int) idx);
+            });
         }
     }
 }

@@ -15,6 +15,7 @@ import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Types;
 
 import java.io.IOException;
+import java.util.function.IntConsumer;
 
 import static io.twotower.connectors.dataset.DatasetLayout.HISTORY_COLUMN;
 import static io.twotower.connectors.dataset.DatasetLayout.POSITIVE_COLUMN;
@@ -34,26 +35,48 @@ public final class SequenceFiles {
 
     private SequenceFiles() {}
 
+    /** Receives each row of a sequence file; {@code history[0 .. historyLength)} is only valid during the call. */
+    public interface RowVisitor {
+        void visit(int user, int positive, int[] history, int historyLength) throws IOException;
+    }
+
     /** Reads every row, checking user indices against [0, numUsers) and item indices against [0, numItems). */
     public static Sequences read(Path path, int numUsers, int numItems) throws IOException {
+        Sequences[] out = new Sequences[1];
+        long rows = forEach(path, numUsers, numItems, expected -> out[0] = new Sequences(expected),
+                (user, pos, history, n) -> out[0].add(user, pos, history, 0, n));
+        if (rows == 0) {
+            throw new IOException(path + ": no rows");
+        }
+        return out[0];
+    }
+
+    /**
+     * Streams every row to {@code visitor} with the checks of {@link #read}, holding one row at a time (e.g. to
+     * pick one user's rows out of a large file); returns the number of rows.
+     */
+    public static long forEach(Path path, int numUsers, int numItems, RowVisitor visitor) throws IOException {
+        return forEach(path, numUsers, numItems, expected -> { }, visitor);
+    }
+
+    private static long forEach(Path path, int numUsers, int numItems, IntConsumer expectedRows, RowVisitor visitor)
+            throws IOException {
         try (ParquetRows rows = ParquetRows.open(path)) {
             rows.requireIntegerColumn(USER_COLUMN);
             rows.requireIntegerColumn(POSITIVE_COLUMN);
             rows.requireColumn(HISTORY_COLUMN);
-            Sequences out = new Sequences((int) Math.min(Integer.MAX_VALUE - 8, rows.rowCount()));
-            int[] history = new int[64];
-            int[][] buffer = {history};
+            expectedRows.accept((int) Math.min(Integer.MAX_VALUE - 8, rows.rowCount()));
+            int[][] buffer = {new int[64]};
+            long[] count = {0};
             rows.forEach((row, r) -> {
                 int user = checkIndex(path, row, USER_COLUMN, r.getLong(USER_COLUMN, row), numUsers, "user");
                 int pos = checkIndex(path, row, POSITIVE_COLUMN, r.getLong(POSITIVE_COLUMN, row), numItems, "item");
                 String text = r.getString(HISTORY_COLUMN);
                 int n = parseHistory(path, row, text, numItems, buffer);
-                out.add(user, pos, buffer[0], 0, n);
+                visitor.visit(user, pos, buffer[0], n);
+                count[0]++;
             });
-            if (out.size() == 0) {
-                throw new IOException(path + ": no rows");
-            }
-            return out;
+            return count[0];
         }
     }
 

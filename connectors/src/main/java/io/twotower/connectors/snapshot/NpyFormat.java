@@ -7,10 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** NumPy's .npy format (version 1.0) for 2-D little-endian float32 matrices in C order. */
+/** NumPy's .npy format for little-endian float32 arrays in C order: writes version 1.0 (2-D or 1-D), parses 1-D and 2-D headers. */
 public final class NpyFormat {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\((\\d+),\\s*(\\d+)\\)");
+    /** (rows, cols) or (n,). */
+    private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\((\\d+)\\s*,\\s*(?:(\\d+)\\s*,?\\s*)?\\)");
+    /** Enough leading bytes of any version 1.0 .npy file to hold its header (its length field is 2 bytes). */
+    public static final int MAX_HEADER_BYTES = 10 + 65535;
 
     private NpyFormat() {}
 
@@ -43,28 +46,23 @@ public final class NpyFormat {
 
     /** The (rows, cols) of a float32 .npy file, checking that the data length matches. */
     public static int[] shape(byte[] npy) throws IOException {
-        if (npy.length < 10) {
-            throw new IOException("not a .npy file (too short)");
+        return shape(npy, npy.length);
+    }
+
+    /**
+     * The (rows, cols) of a float32 .npy file of {@code length} bytes whose first bytes are {@code head} (at
+     * least the header; {@link #MAX_HEADER_BYTES} always suffice): what a verifier that streams the file keeps.
+     */
+    public static int[] shape(byte[] head, long length) throws IOException {
+        Header header = Header.parse(head);
+        if (header.shape.length != 2) {
+            throw new IOException("expected a 2-D shape, header: " + header.text);
         }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (npy[i] != MAGIC[i]) {
-                throw new IOException("not a .npy file (bad magic)");
-            }
-        }
-        int headerLen = (npy[8] & 0xFF) | ((npy[9] & 0xFF) << 8);
-        String header = new String(npy, 10, headerLen, StandardCharsets.US_ASCII);
-        if (!header.contains("'<f4'")) {
-            throw new IOException("expected little-endian float32 ('<f4'), header: " + header.trim());
-        }
-        Matcher m = SHAPE.matcher(header);
-        if (!m.find()) {
-            throw new IOException("expected a 2-D shape, header: " + header.trim());
-        }
-        int rows = Integer.parseInt(m.group(1));
-        int cols = Integer.parseInt(m.group(2));
-        long expected = 10L + headerLen + 4L * rows * cols;
-        if (npy.length != expected) {
-            throw new IOException("data length " + npy.length + " does not match shape (" + rows + ", " + cols + ")");
+        int rows = header.shape[0];
+        int cols = header.shape[1];
+        long expected = header.dataOffset + 4L * rows * cols;
+        if (length != expected) {
+            throw new IOException("data length " + length + " does not match shape (" + rows + ", " + cols + ")");
         }
         return new int[] {rows, cols};
     }
@@ -72,9 +70,62 @@ public final class NpyFormat {
     /** Decodes the float32 values of a .npy file (row-major). */
     public static float[] values(byte[] npy) throws IOException {
         int[] shape = shape(npy);
-        int headerLen = (npy[8] & 0xFF) | ((npy[9] & 0xFF) << 8);
+        int offset = Header.parse(npy).dataOffset;
         float[] out = new float[shape[0] * shape[1]];
-        ByteBuffer.wrap(npy, 10 + headerLen, out.length * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        ByteBuffer.wrap(npy, offset, out.length * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         return out;
+    }
+
+    /** A parsed .npy header: float32, little-endian, C order, 1-D or 2-D. */
+    static final class Header {
+        final int dataOffset;
+        final int[] shape;
+        final String text;
+
+        private Header(int dataOffset, int[] shape, String text) {
+            this.dataOffset = dataOffset;
+            this.shape = shape;
+            this.text = text;
+        }
+
+        /** Parses the header at the start of {@code head} (version 1.0, or 2.0/3.0 with a 4-byte length). */
+        static Header parse(byte[] head) throws IOException {
+            if (head.length < 10) {
+                throw new IOException("not a .npy file (too short)");
+            }
+            for (int i = 0; i < MAGIC.length; i++) {
+                if (head[i] != MAGIC[i]) {
+                    throw new IOException("not a .npy file (bad magic)");
+                }
+            }
+            int major = head[6] & 0xFF;
+            int lengthBytes = major == 1 ? 2 : 4;
+            if (major < 1 || major > 3 || head.length < 8 + lengthBytes) {
+                throw new IOException("not a .npy file this reader knows (version " + major + ")");
+            }
+            long headerLen = 0;
+            for (int i = lengthBytes - 1; i >= 0; i--) {
+                headerLen = (headerLen << 8) | (head[8 + i] & 0xFF);
+            }
+            int offset = 8 + lengthBytes;
+            if (offset + headerLen > head.length) {
+                throw new IOException("not a .npy file (header of " + headerLen + " bytes is cut short)");
+            }
+            String text = new String(head, offset, (int) headerLen, StandardCharsets.ISO_8859_1).trim();
+            if (!text.contains("'<f4'")) {
+                throw new IOException("expected little-endian float32 ('<f4'), header: " + text);
+            }
+            if (!text.contains("'fortran_order': False")) {
+                throw new IOException("expected C order ('fortran_order': False), header: " + text);
+            }
+            Matcher m = SHAPE.matcher(text);
+            if (!m.find()) {
+                throw new IOException("expected a 1-D or 2-D shape, header: " + text);
+            }
+            int[] shape = m.group(2) == null
+                    ? new int[] {Integer.parseInt(m.group(1))}
+                    : new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+            return new Header(offset + (int) headerLen, shape, text);
+        }
     }
 }

@@ -273,23 +273,23 @@ public final class SnapshotStore {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         for (JsonNode f : manifest.get("files")) {
             Path p = new Path(dir, f.path("name").asText());
-            byte[] bytes;
+            FileDigest file;
             try {
                 if (!p.getFileSystem().exists(p)) {
                     problems.add(p + ": missing");
                     continue;
                 }
-                bytes = read(p);
+                file = FileDigest.of(p);
             } catch (IOException e) {
                 throw StorageErrors.describe("cannot read", p, e);
             }
-            if (bytes.length != f.path("size").asLong(-1)) {
-                problems.add(p + ": size " + bytes.length + " != manifest " + f.path("size").asLong(-1));
-            } else if (!sha256(bytes).equals(f.path("sha256").asText())) {
+            if (file.size != f.path("size").asLong(-1)) {
+                problems.add(p + ": size " + file.size + " != manifest " + f.path("size").asLong(-1));
+            } else if (!file.sha256.equals(f.path("sha256").asText())) {
                 problems.add(p + ": checksum does not match the manifest");
             } else if (p.getName().endsWith(".npy")) {
                 try {
-                    shapes.put(p.getName(), NpyFormat.shape(bytes));
+                    shapes.put(p.getName(), NpyFormat.shape(file.head, file.size));
                 } catch (IOException e) {
                     problems.add(p + ": " + e.getMessage());
                 }
@@ -369,11 +369,49 @@ public final class SnapshotStore {
         }
     }
 
-    static String sha256(byte[] bytes) {
+    /**
+     * A file's size, SHA-256 and first {@link NpyFormat#MAX_HEADER_BYTES} bytes, read as a stream: verifying
+     * a snapshot holds no whole file in memory, however large the catalog.
+     */
+    private static final class FileDigest {
+        final long size;
+        final String sha256;
+        final byte[] head;
+
+        private FileDigest(long size, String sha256, byte[] head) {
+            this.size = size;
+            this.sha256 = sha256;
+            this.head = head;
+        }
+
+        static FileDigest of(Path path) throws IOException {
+            MessageDigest digest = sha256Digest();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            long size = 0;
+            try (FSDataInputStream in = path.getFileSystem().open(path)) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    digest.update(buf, 0, n);
+                    if (head.size() < NpyFormat.MAX_HEADER_BYTES) {
+                        head.write(buf, 0, (int) Math.min(n, NpyFormat.MAX_HEADER_BYTES - head.size()));
+                    }
+                    size += n;
+                }
+            }
+            return new FileDigest(size, HexFormat.of().formatHex(digest.digest()), head.toByteArray());
+        }
+    }
+
+    private static MessageDigest sha256Digest() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256Digest().digest(bytes));
     }
 }
