@@ -6,6 +6,11 @@
     read_snapshot.py DIR HISTORIES   also recompute user vectors with the history tower (model: history) from
                                      HISTORIES, a JSON object {"<user_idx>": [item_idx, ... oldest first]}, and
                                      report the largest difference to user_embeddings.npy
+    read_snapshot.py DIR --recommend (--user-idx U | --history-idx I,J,...) [--k 10] [--exclude-idx I,J,...]
+                                     the top-K items by cosine for row U of user_embeddings.npy or for the user
+                                     vector of a history (dense item indices, oldest first; model: history), with
+                                     the excluded items left out: what `twotower-job.jar recommend` prints, in
+                                     dense indices (the id maps are Parquet, which numpy does not read)
 
 RUN_DIR is a local folder (download an s3:// run first, e.g. `aws s3 cp --recursive`). Every file is checked
 against the manifest's size and SHA-256 before numpy loads it. Prints a JSON summary. Needs only numpy.
@@ -97,7 +102,43 @@ def user_vector(tower, history, user_idx=None):
     return x / max(np.linalg.norm(x), 1e-12)
 
 
+def indices(text):
+    return [int(i) for i in text.split(",") if i.strip()] if text else []
+
+
+def recommend(argv):
+    """JSON {"items": [dense indices, best first], "scores": [cosines]}; ties rank the lower index first."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="read_snapshot.py DIR --recommend")
+    parser.add_argument("dir")
+    parser.add_argument("--recommend", action="store_true")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user-idx", type=int)
+    who.add_argument("--history-idx")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--exclude-idx", default="")
+    args = parser.parse_args(argv[1:])
+    manifest, users, items = load_snapshot(args.dir)
+    if args.user_idx is not None:
+        vector = users[args.user_idx]
+    else:
+        tower = load_user_tower(snapshot_folder(args.dir), manifest)
+        if tower is None:
+            raise ValueError(f"{args.dir}: not a history-tower snapshot (no user_tower in the manifest)")
+        vector = user_vector(tower, indices(args.history_idx))
+    # In float64 from the float32 vectors, as the Java side sums.
+    scores = items.astype(np.float64) @ vector.astype(np.float64)
+    excluded = indices(args.exclude_idx)
+    scores[excluded] = -np.inf
+    order = [int(i) for i in np.argsort(-scores, kind="stable") if np.isfinite(scores[i])][:args.k]
+    print(json.dumps({"items": order, "scores": [float(scores[i]) for i in order],
+                      "user_vector_head": [float(v) for v in vector[:4]]}))
+    return 0
+
+
 def main(argv):
+    if "--recommend" in argv:
+        return recommend(argv)
     if len(argv) == 3:
         manifest, users, _ = load_snapshot(argv[1])
         tower = load_user_tower(snapshot_folder(argv[1]), manifest)

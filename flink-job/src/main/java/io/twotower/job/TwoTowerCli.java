@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 
-/** The entry point of twotower-job.jar: {@code prepare}, {@code train}, {@code online}, {@code replay}, {@code snapshots},
- * {@code plot}. */
+/**
+ * The entry point of twotower-job.jar: {@code prepare}, {@code train}, {@code online}, {@code replay},
+ * {@code snapshots}, {@code plot}, {@code recommend}.
+ */
 public final class TwoTowerCli {
     private static final Logger LOG = LoggerFactory.getLogger(TwoTowerCli.class);
     private static final String USAGE = String.join("\n",
@@ -27,6 +29,8 @@ public final class TwoTowerCli {
             "  replay  --input <ratings.csv> --bootstrap-servers <host:port> --topic <topic> [--rate <events/s>]",
             "  snapshots list|show|verify <uri>",
             "  plot    <train or online output folder | twotower_results.json | windows.jsonl> [--output <dir>]",
+            "  recommend --snapshot <uri> (--user <id> | --history <item ids, oldest first>) [--k 10]",
+            "          [--exclude-seen [--seen <prepared dir>]] [--item-names movies.csv [--title-column title]]",
             "Every command takes -Dkey=value Flink options (e.g. -Ds3.endpoint=http://127.0.0.1:9000).");
 
     private TwoTowerCli() {}
@@ -59,6 +63,8 @@ public final class TwoTowerCli {
                     return SnapshotsCommand.run(CliArgs.parse(args, Set.of()));
                 case "plot":
                     return PlotCommand.run(CliArgs.parse(args, Set.of()));
+                case "recommend":
+                    return RecommendCommand.run(CliArgs.parse(args, RecommendCommand.FLAGS));
                 default:
                     System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
                     return 2;

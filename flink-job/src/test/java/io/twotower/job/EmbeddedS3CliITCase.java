@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code twotower-job.jar} as a user runs it, in its own JVM: {@code train} on the embedded Flink with the S3
  * options as {@code -D} arguments, then {@code snapshots verify} configured by {@code $FLINK_CONF_DIR/config.yaml}
- * and credentials from the AWS environment variables. The secret appears in no log line and no manifest.
+ * and credentials from the AWS environment variables, and {@code recommend} from the bucket. The secret appears in
+ * no log line and no manifest.
  */
 class EmbeddedS3CliITCase {
     @TempDir
@@ -72,6 +73,15 @@ class EmbeddedS3CliITCase {
         assertThat(verify.await()).as(verify.output()).isZero();
         assertThat(verify.output()).contains("OK " + store.snapshotDir(latest) + " LATEST")
                 .doesNotContain(S3TestServer.SECRET_KEY);
+
+        // recommend reads the snapshot from the bucket the same way: verified, then streamed.
+        JvmProcesses recommend = JvmProcesses.start(TwoTowerCli.class, jvm, env, "recommend", "--snapshot", output,
+                "--user", "1000", "--k", "3");
+        assertThat(recommend.await()).as(recommend.output()).isZero();
+        assertThat(recommend.output()).contains("# snapshot " + store.snapshotDir(latest))
+                .doesNotContain(S3TestServer.SECRET_KEY);
+        assertThat(recommend.output().lines().filter(l -> l.matches(" +[1-3]  \\d+ +-?\\d\\.\\d{6}")))
+                .as(recommend.output()).hasSize(3);
 
         Map<String, String> wrongEnv = Map.of("FLINK_CONF_DIR", conf.toString(),
                 "AWS_ACCESS_KEY_ID", S3TestServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "not-the-secret-0815");
