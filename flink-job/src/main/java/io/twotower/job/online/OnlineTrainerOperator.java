@@ -14,7 +14,8 @@ import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.job.plot.JobPlots;
 import io.twotower.job.train.DeviceSelector;
 import io.twotower.job.train.EmbeddingExport;
-import io.twotower.job.trainer.CheckpointedBytes;
+import io.twotower.job.trainer.CheckpointStats;
+import io.twotower.job.trainer.TrainerCheckpoint;
 import io.twotower.job.trainer.ProgressMeter;
 import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
@@ -38,8 +39,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -53,7 +52,6 @@ import java.util.Map;
 
 import static io.twotower.job.trainer.StateStreams.readBytes;
 import static io.twotower.job.trainer.StateStreams.readInts;
-import static io.twotower.job.trainer.StateStreams.writeBytes;
 import static io.twotower.job.trainer.StateStreams.writeInts;
 /**
  * The online trainer (parallelism 1): maps raw ids to dense indices (growing the embedding tables for new
@@ -72,8 +70,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
 
     private final OnlineSpec spec;
 
-    private transient CheckpointedBytes checkpointed;
+    /** Whether initializeState restored the trainer from a checkpoint. */
+    private transient boolean restored;
+    private transient CheckpointStats checkpoints;
 
+    private transient Device device;
     private transient NDManager root;
     private transient TwoTowerTrainer trainer;
     private transient Vocabulary users;
@@ -106,23 +107,23 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        checkpointed = CheckpointedBytes.register(context, "online-trainer");
+        // The device and the restore are here, not in open(): the checkpoint's raw state is readable only now.
+        device = DeviceSelector.select(spec.config.device(), getRuntimeContext().getExternalResourceInfos("gpu"));
+        root = NDManager.newBaseManager(device);
+        pending = new ArrayList<>();
+        checkpoints = new CheckpointStats();
+        restored = TrainerCheckpoint.restore(context, "online-trainer", this::restore);
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         TwoTowerConfig config = spec.config;
-        Device device = DeviceSelector.select(config.device(), getRuntimeContext().getExternalResourceInfos("gpu"));
-        root = NDManager.newBaseManager(device);
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         curves = new JobPlots.OnlineCurves(new Path(spec.outputDir), config.evalTopK());
-        pending = new ArrayList<>();
         cadence = new SnapshotCadence(spec);
-        byte[] restoredState = checkpointed.takeRestored();
-        if (restoredState != null) {
-            restore(restoredState);
+        if (restored) {
             run.totals.restoredAtEvents.add(run.totals.events);
             LOG.info("Restored online trainer after {} events ({} users, {} items)", run.totals.events, users.size(),
                     items.size());
@@ -463,6 +464,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         if (run.totals.latestSequence > 0) {
             results.put("latest_snapshot", snapshots.snapshotDir(run.totals.latestSequence).toString());
         }
+        checkpoints.addTo(results);
         results.putPOJO("model_config", spec.config.asMap());
         writeFile(new Path(spec.outputDir, RESULTS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
         curves.finished(run.windowLines);
@@ -478,39 +480,51 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(STATE_VERSION);
-            out.writeBoolean(trainer != null);
-            if (trainer != null) {
-                writeBytes(out, TrainerStateCodec.encode(trainer));
-            }
-            users.write(out);
-            items.write(out);
-            out.writeInt(pending.size());
-            for (Pending p : pending) {
-                out.writeInt(p.user);
-                out.writeInt(p.item);
-                out.writeLong(p.timestamp);
-                out.writeLong(p.arrivalMs);
-                writeInts(out, p.history);
-            }
-            run.write(out);
-        }
-        checkpointed.update(bytes.toByteArray());
+        long start = System.nanoTime();
+        long bytes = TrainerCheckpoint.write(context, this::writeState);
+        checkpoints.taken(context.getCheckpointId(), bytes, (System.nanoTime() - start) / 1e9);
     }
 
-    private void restore(byte[] state) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        checkpoints.completed(checkpointId);
+    }
+
+    /** The trainer (streamed in bounded chunks), both vocabularies, the pending events, the run, the counts. */
+    private void writeState(DataOutputStream out) throws IOException {
+        out.writeInt(STATE_VERSION);
+        out.writeBoolean(trainer != null);
+        if (trainer != null) {
+            TrainerStateCodec.write(trainer, out);
+        }
+        users.write(out);
+        items.write(out);
+        out.writeInt(pending.size());
+        for (Pending p : pending) {
+            out.writeInt(p.user);
+            out.writeInt(p.item);
+            out.writeLong(p.timestamp);
+            out.writeLong(p.arrivalMs);
+            writeInts(out, p.history);
+        }
+        run.write(out);
+        checkpoints.write(out);
+    }
+
+    private void restore(DataInputStream in) throws IOException {
+        {
             int version = in.readInt();
             // Version 1 (before the history tower) lacks the remembered histories and the accepted recall, 1 and 2
-            // the publication cadence (OnlineRun.read).
+            // the publication cadence and ranked counts (OnlineRun.read), and held the trainer as one byte array.
             if (version < 1 || version > STATE_VERSION) {
                 throw new IOException("unsupported online trainer checkpoint version " + version + " (this build reads 1"
                         + " to " + STATE_VERSION + ")");
             }
             if (in.readBoolean()) {
-                trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
+                trainer = version >= 3
+                        ? TrainerStateCodec.read(in, root.newSubManager(), spec.config)
+                        : TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
             }
             users = Vocabulary.read(in);
             items = Vocabulary.read(in);
@@ -525,6 +539,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 pending.add(p);
             }
             run = OnlineRun.read(in, version, pending.size());
+            if (version >= 3) {
+                checkpoints = CheckpointStats.read(in);
+            }
         }
     }
 

@@ -11,7 +11,8 @@ import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.connectors.source.EpochDecisionEvent;
-import io.twotower.job.trainer.CheckpointedBytes;
+import io.twotower.job.trainer.CheckpointStats;
+import io.twotower.job.trainer.TrainerCheckpoint;
 import io.twotower.job.trainer.ProgressMeter;
 import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
@@ -36,8 +37,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -46,7 +45,6 @@ import java.util.List;
 import java.util.Map;
 
 import static io.twotower.job.trainer.StateStreams.readBytes;
-import static io.twotower.job.trainer.StateStreams.writeBytes;
 
 /**
  * The training operator (parallelism 1): assembles mini-batches, runs the DJL step, and at each epoch's
@@ -57,7 +55,7 @@ import static io.twotower.job.trainer.StateStreams.writeBytes;
 public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         implements OneInputStreamOperator<TrainingExample, EpochReport>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
-    private static final int STATE_VERSION = 3;
+    private static final int STATE_VERSION = 4;
     /** Users with at most this many items before their validation row count as short histories. */
     static final int SHORT_HISTORY = 5;
     private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
@@ -65,7 +63,9 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private final TrainingSpec spec;
     private final transient OperatorEventGateway coordinator;
 
-    private transient CheckpointedBytes checkpointed;
+    /** Whether initializeState restored the trainer from a checkpoint. */
+    private transient boolean restored;
+    private transient CheckpointStats checkpoints;
 
     private transient NDManager root;
     private transient TwoTowerTrainer trainer;
@@ -92,21 +92,29 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         this.coordinator = coordinator;
     }
 
+    /**
+     * Chooses the device and rebuilds the trainer from the checkpoint, if any: here rather than in {@code open()},
+     * because the checkpoint's raw state stream can be read only now ({@link TrainerCheckpoint}).
+     */
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        checkpointed = CheckpointedBytes.register(context, "trainer");
-    }
-
-    @Override
-    public void open() throws Exception {
-        super.open();
         TwoTowerConfig config = spec.config;
         Device device = DeviceSelector.select(config.device(), getRuntimeContext().getExternalResourceInfos("gpu"));
         int threads = TrainerThreads.apply(config);
         LOG.info("Trainer on device {} ({} intra-op threads) for {} users x {} items, config {}", device, threads,
                 spec.numUsers, spec.numItems, config);
         root = NDManager.newBaseManager(device);
+        batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength());
+        order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
+        checkpoints = new CheckpointStats();
+        restored = TrainerCheckpoint.restore(context, "trainer", this::restore);
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        TwoTowerConfig config = spec.config;
         DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
         validation = SequenceFiles.read(layout.validation(), spec.numUsers, spec.numItems);
         validationHistories = new int[validation.size()][];
@@ -115,11 +123,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         }
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
-        batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength());
-        order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
-        byte[] restoredState = checkpointed.takeRestored();
-        if (restoredState != null) {
-            restore(restoredState);
+        if (restored) {
             run.restoredAtSteps.add(trainer.steps());
             LOG.info("Restored trainer at epoch {}, step {}, {} examples trained", run.currentEpoch + 1, trainer.steps(),
                     run.totalExamples);
@@ -364,7 +368,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             }
         }
         TrainingResults.write(spec, progress, finalRecall, finalMetrics, run.epochMetrics, run.examplesPerEpoch,
-                run.examplesPerSecond, trainer.steps(), run.restoredAtSteps, snapshots, run.snapshotSequence);
+                run.examplesPerSecond, trainer.steps(), run.restoredAtSteps, snapshots, run.snapshotSequence, checkpoints);
         LOG.info("Best validation Recall@{}: {} (epoch {}); final Recall@{} of the restored best model: {}",
                 spec.config.evalTopK(), progress.bestRecall(), progress.bestEpoch(), spec.config.evalTopK(), finalRecall);
         EpochReport report = new EpochReport();
@@ -391,47 +395,57 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        checkpointed.update(encodeState());
+        long start = System.nanoTime();
+        long bytes = TrainerCheckpoint.write(context, this::writeState);
+        checkpoints.taken(context.getCheckpointId(), bytes, (System.nanoTime() - start) / 1e9);
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        checkpoints.completed(checkpointId);
     }
 
     /**
      * Everything needed to resume exactly: the trainer (weights, AdamW moments, step, lr, accumulated
      * gradients), the schedule and early-stopping counters, the run's bookkeeping ({@link TrainingRun}: the
      * epoch's running figures, the last decision sent to the source, the best weights so far), the pending
-     * partial batch and the examples that arrived ahead of their turn.
+     * partial batch, the examples that arrived ahead of their turn and the checkpoint counts. The trainer is
+     * streamed in bounded chunks (version 4 on; before, one length-prefixed byte array).
      */
-    private byte[] encodeState() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(STATE_VERSION);
-            writeBytes(out, TrainerStateCodec.encode(trainer));
-            progress.write(out);
-            run.write(out);
-            PendingBatchCodec.write(out, batch);
-            order.writeWaiting(out);
-        }
-        return bytes.toByteArray();
+    private void writeState(DataOutputStream out) throws IOException {
+        out.writeInt(STATE_VERSION);
+        TrainerStateCodec.write(trainer, out);
+        progress.write(out);
+        run.write(out);
+        PendingBatchCodec.write(out, batch);
+        order.writeWaiting(out);
+        checkpoints.write(out);
     }
 
-    private void restore(byte[] state) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-            int version = in.readInt();
-            // Version 1 (before the history tower) stored no history with the pending examples; version 2 no
-            // order buffer (examples were trained in arrival order, so none waited).
-            if (version < 1 || version > STATE_VERSION) {
-                throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads 1 to "
-                        + STATE_VERSION + ")");
-            }
-            trainer = TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
-            progress = TrainingProgress.read(in, spec.config);
-            run = TrainingRun.read(in);
-            batchStartNanos = System.nanoTime();
-            PendingBatchCodec.read(in, batch, version >= 2);
-            // Every example trained this epoch was released in order (before version 3: in arrival order).
-            order.resumeAt(run.examplesThisEpoch);
-            if (version >= 3) {
-                order.readWaiting(in);
-            }
+    private void restore(DataInputStream in) throws IOException {
+        int version = in.readInt();
+        // Version 1 (before the history tower) stored no history with the pending examples; version 2 no
+        // order buffer (examples were trained in arrival order, so none waited); version 3 held the trainer as
+        // one byte array and no checkpoint counts.
+        if (version < 1 || version > STATE_VERSION) {
+            throw new IOException("unsupported trainer checkpoint version " + version + " (this build reads 1 to "
+                    + STATE_VERSION + ")");
+        }
+        trainer = version >= 4
+                ? TrainerStateCodec.read(in, root.newSubManager(), spec.config)
+                : TrainerStateCodec.decode(readBytes(in), root.newSubManager(), spec.config);
+        progress = TrainingProgress.read(in, spec.config);
+        run = TrainingRun.read(in);
+        batchStartNanos = System.nanoTime();
+        PendingBatchCodec.read(in, batch, version >= 2);
+        // Every example trained this epoch was released in order (before version 3: in arrival order).
+        order.resumeAt(run.examplesThisEpoch);
+        if (version >= 3) {
+            order.readWaiting(in);
+        }
+        if (version >= 4) {
+            checkpoints = CheckpointStats.read(in);
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.job.trainer.CheckpointStats;
 import io.twotower.job.plot.JobPlots;
 import io.twotower.job.plot.TrainingPlot;
 import io.twotower.model.TrainingProgress;
@@ -32,7 +33,7 @@ final class TrainingResults {
     static void write(TrainingSpec spec, TrainingProgress progress, double finalRecall, ObjectNode finalMetrics,
             List<String> epochMetrics, List<Long> examplesPerEpoch,
             List<Double> examplesPerSecond, long steps, List<Long> restoredAtSteps, SnapshotStore snapshots,
-            long bestSequence) throws IOException {
+            long bestSequence, CheckpointStats checkpoints) throws IOException {
         String recallKey = "Recall@" + spec.config.evalTopK();
         Map<String, Double> baselines = readBaselines(new DatasetLayout(new Path(spec.dataDir)).baselines(), recallKey);
         ObjectNode results = JSON.createObjectNode();
@@ -68,6 +69,7 @@ final class TrainingResults {
         results.put("epochs_run", progress.epochsDone());
         results.put("stopped_early", progress.stoppedEarly(spec.config.epochs()));
         results.put("optimizer_steps", steps);
+        checkpoints.addTo(results);
         ArrayNode restores = results.putArray("restored_at_steps");
         restoredAtSteps.forEach(restores::add);
         results.put("run_id", spec.runId);
