@@ -279,6 +279,39 @@ class OnlineJobITCase {
         }
     }
 
+    /**
+     * A sparse embedding optimizer from a cold start: the tables and the row-wise Adagrad state grow with
+     * almost every mini-batch (an index past the state's rows would fail the job), every event is trained
+     * once, and the last snapshot covers the whole vocabulary.
+     */
+    @Test
+    void sparseEmbeddingOptimizerGrowsWithTheVocabulary(@TempDir Path out) throws Exception {
+        String topic = KafkaTestSupport.newTopic("sparse");
+        List<InteractionEvent> slice = log.subList(0, 2000);
+        KafkaTestSupport.send(topic, json(slice), (i, partitions) -> Math.floorMod(slice.get(i).user.hashCode(), partitions));
+        OnlineJob.Options o = options(topic, out, "it-sparse");
+        o.spec.config = SMALL.withValues(Map.of("model", "history", "history_length", 8, "negatives", "mixed",
+                "k_neg", 2, "embedding_optimizer", "rowwise_adagrad", "embedding_lr", 0.05), "test");
+        JsonNode results = runBounded(o);
+        assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(2000);
+        Set<String> users = slice.stream().map(e -> e.user).collect(Collectors.toSet());
+        Set<String> items = slice.stream().map(e -> e.item).collect(Collectors.toSet());
+        assertThat(results.get("new_users").asLong()).isEqualTo(users.size());
+        assertThat(results.get("new_items").asLong()).isEqualTo(items.size());
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-sparse");
+        long last = store.sequences().get(store.sequences().size() - 1);
+        assertThat(store.verify(last)).isEmpty();
+        JsonNode manifest = store.manifest(last);
+        assertThat(manifest.get("num_items").asInt()).isEqualTo(items.size());
+        assertThat(manifest.get("config").get("embedding_optimizer").asText()).isEqualTo("rowwise_adagrad");
+        float[] itemVectors = NpyFormat.values(Files.readAllBytes(
+                Path.of(store.snapshotDir(last).getPath()).resolve("item_embeddings.npy")));
+        assertThat(itemVectors).hasSize(items.size() * SMALL.dModel());
+        for (float x : itemVectors) {
+            assertThat(Float.isFinite(x)).isTrue();
+        }
+    }
+
     @Test
     void warmStartsFromATrainSnapshotAndGrowsTheVocabularyByTheNewIds(@TempDir Path dir) throws Exception {
         // Batch model on the first 3000 interactions.

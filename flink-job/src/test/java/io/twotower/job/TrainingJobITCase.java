@@ -56,6 +56,18 @@ class TrainingJobITCase {
         }
     }
 
+    /**
+     * conf/twotower-large.yaml (sparse row-wise embedding updates) at the test's scale, with two micro-batches
+     * per step so that checkpoints hold pending embedding rows, also across an epoch's odd last micro-batch.
+     */
+    static TwoTowerConfig large() throws Exception {
+        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-large.yaml"))) {
+            return TwoTowerConfig.fromYaml(in, "conf/twotower-large.yaml").withValues(Map.of(
+                    "d_model", 32, "batch_size", 100, "k_neg", 2, "lr", 0.01, "epochs", 6, "patience", 6,
+                    "dropout", 0.1, "history_length", 10, "accum_steps", 2, "frequency_buckets", 4096), "test");
+        }
+    }
+
     @BeforeAll
     static void prepareData() throws Exception {
         data = PrepareJobITCase.prepareSynthetic(shared, 160, 200, 8, 25, 7);
@@ -203,6 +215,16 @@ class TrainingJobITCase {
     @Test
     void qualityFailoverResumesExactly(@TempDir Path dir) throws Exception {
         failoverResumesExactly(quality().withValues(Map.of("epochs", 3), "test"), dir);
+    }
+
+    /** Sparse embedding updates: the row optimizer's state and the pending rows are checkpointed too. */
+    @Test
+    void sparseEmbeddingFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        TwoTowerConfig config = large().withValues(Map.of("epochs", 3), "test");
+        assertThat(config.sparseEmbeddings()).isTrue();
+        long microBatches = (PreparedData.validate(data.toString()).trainRows + config.batchSize() - 1) / config.batchSize();
+        assertThat(microBatches % 2).as("an odd last micro-batch carries into the next epoch").isEqualTo(1);
+        failoverResumesExactly(config, dir);
     }
 
     private static void failoverResumesExactly(TwoTowerConfig config, Path dir) throws Exception {

@@ -68,6 +68,19 @@ class TwoTowerConfigTest {
     }
 
     @Test
+    void theShippedConfigurationsParse() throws Exception {
+        try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("..", "conf", "twotower.yaml"))) {
+            assertThat(TwoTowerConfig.fromYaml(in, "conf/twotower.yaml")).as("every key at its default")
+                    .isEqualTo(TwoTowerConfig.defaults());
+        }
+        try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("..", "conf", "twotower-large.yaml"))) {
+            TwoTowerConfig large = TwoTowerConfig.fromYaml(in, "conf/twotower-large.yaml");
+            assertThat(large.embeddingOptimizer()).isEqualTo("rowwise_adagrad");
+            assertThat(large.historyTower()).isTrue();
+        }
+    }
+
+    @Test
     void embeddingOptimizerKeys() {
         TwoTowerConfig dense = TwoTowerConfig.defaults();
         assertThat(dense.embeddingOptimizer()).isEqualTo("dense");
