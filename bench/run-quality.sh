@@ -13,6 +13,10 @@
 #     quality-inbatch   negatives: in_batch (no uniform negatives)
 #     quality-idtower   model: seed (user-id tower) with the quality loss (mixed negatives, logQ, scale 20)
 #     quality-scale10   fixed_logit_scale: 10 (the notebook's temperature)
+#   large               conf/twotower-large.yaml (row-wise Adagrad embeddings), one run per seed
+#   large-lazy          the same with embedding_optimizer: lazy_adamw (embedding_lr = lr), one run per seed
+#   large-dense         the same with embedding_optimizer: dense (AdamW over whole tables), one run per seed
+#   (not in the default list: bench/run-quality.sh --configs quality,large,large-lazy,large-dense)
 #
 # Every run: `java -jar JAR train --data <prepared> --config <file> --set seed=S` under /usr/bin/time -v
 # (wall seconds, peak memory). bench/summarize_quality.py prints the tables (also DIR/summary.md): the
@@ -47,7 +51,7 @@ ensure_jar "$JAR"
 
 # name -> config file and overrides
 config_args() {
-  local q="$ROOT/conf/twotower-quality.yaml"
+  local q="$ROOT/conf/twotower-quality.yaml" l="$ROOT/conf/twotower-large.yaml"
   case "$1" in
     seed) echo "--config $ROOT/conf/twotower.yaml" ;;
     quality) echo "--config $q" ;;
@@ -57,6 +61,9 @@ config_args() {
     quality-inbatch) echo "--config $q --set negatives=in_batch" ;;
     quality-idtower) echo "--config $q --set model=seed" ;;
     quality-scale10) echo "--config $q --set fixed_logit_scale=10" ;;
+    large) echo "--config $l" ;;
+    large-lazy) echo "--config $l --set embedding_optimizer=lazy_adamw --set embedding_lr=0" ;;
+    large-dense) echo "--config $l --set embedding_optimizer=dense" ;;
     *) echo "unknown configuration $1" >&2; exit 2 ;;
   esac
 }
@@ -72,7 +79,7 @@ if [[ ! -f "$DATA/sequences_val.parquet" ]]; then
 fi
 for name in "${CONFIG_LIST[@]}"; do
   seeds=("${SEED_LIST[@]}")
-  [[ "$name" == seed || "$name" == quality ]] || seeds=("${SEED_LIST[0]}")
+  [[ "$name" == seed || "$name" == quality || "$name" == large* ]] || seeds=("${SEED_LIST[0]}")
   for s in "${seeds[@]}"; do
     run="$OUT/$name-s$s"
     [[ -f "$run/twotower_results.json" ]] && { echo "$name seed $s: done before"; continue; }

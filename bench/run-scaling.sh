@@ -3,20 +3,25 @@
 # ceiling (issue 7). One command, one report:
 #
 #   bench/run-scaling.sh [--out DIR] [--jar JAR] [--xmx 2g] [--policies default,passive] [--quick]
+#                        [--config FILE] [--set key=value]... [--catalogs N,N,...] [--batches B,B,...] [--no-breakdown]
 #
 # Runs model/src/test/java/io/twotower/model/bench/ScalingBench.java (compiled here with javac against
 # the job jar, i.e. the model classes and DJL/libtorch the job runs) in one JVM per point, under
 # /usr/bin/time -v for the peak resident memory:
 #   * matmul: DJL matMul [9000 x 256] x [256 x 256] in a loop -> GFLOP/s (median of 40); the ceiling
 #     uses the best median over the policies;
-#   * catalog: 1k, 10k, 100k, 1M items (610 users, d_model 256, batch 512, k_neg 50);
-#   * batch: 256, 512, 1024, 2048, 4096 (10k items);
+#   * catalog: 1k, 10k, 100k, 1M items (--catalogs; 610 users, d_model 256, batch 512, k_neg 50);
+#   * batch: 256, 512, 1024, 2048, 4096 (--batches; 10k items; an empty list skips a sweep);
+#   * the configuration: the notebook's defaults, or --config (e.g. conf/twotower-large.yaml: its batch size,
+#     k_neg, model, negatives, embedding_optimizer), with --set overrides (e.g. --set embedding_optimizer=dense
+#     for the same configuration with dense AdamW embeddings, --set d_model=64);
 #   * each point with libtorch's OpenMP threads spinning when idle (default: OMP_WAIT_POLICY unset, whatever the
 #     caller exported) and with OMP_WAIT_POLICY=PASSIVE (sleeping; how bin/ and the images run the job), as
 #     --policies says;
 #   * a memory check: 1M items with -Xmx1g (the initialiser holds one table as a Java float[] of 977 MiB);
 #   * StepBreakdown: where a MovieLens-sized step's time goes (gather/scoring/dropout variants, AdamW) and
-#     the PyTorch profiler's self time per op (bench/op_table.py), per policy.
+#     the PyTorch profiler's self time per op (bench/op_table.py), per policy (notebook defaults only;
+#     --no-breakdown skips it).
 # Examples/s = accum_steps x batch / median optimizer cycle (accum_steps micro-batches, the last with
 # AdamW), warm-up cycles excluded. bench/summarize_scaling.py prints the tables (DIR/summary.md).
 set -euo pipefail
@@ -30,6 +35,11 @@ XMX=2g
 POLICIES="default,passive"
 QUICK=0
 PY=/usr/bin/python3
+CONFIG=""
+SETS=()
+CATALOG_LIST=""
+BATCH_LIST=""
+BREAKDOWN=1
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -38,10 +48,24 @@ while [[ $# -gt 0 ]]; do
     --xmx) XMX="$2"; shift 2 ;;
     --policies) POLICIES="$2"; shift 2 ;;
     --quick) QUICK=1; shift ;;
+    --config) CONFIG="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
+    --set) SETS+=("$2"); shift 2 ;;
+    --catalogs) CATALOG_LIST="$2"; shift 2 ;;
+    --batches) BATCH_LIST="$2"; shift 2 ;;
+    --no-breakdown) BREAKDOWN=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
 done
+
+[[ -z "$CONFIG" || -f "$CONFIG" ]] || { echo "--config $CONFIG: no such file" >&2; exit 2; }
+# The step's configuration, passed to every ScalingBench step
+CONF_ARGS=()
+[[ -n "$CONFIG" ]] && CONF_ARGS+=(--config "$CONFIG")
+if ((${#SETS[@]})); then
+  SET_JOINED="$(IFS=,; echo "${SETS[*]}")"
+  CONF_ARGS+=(--set "$SET_JOINED")
+fi
 
 OUT="$(output_dir "$OUT" scaling)"
 echo "scaling output: $OUT"
@@ -69,7 +93,9 @@ trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
   echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "xmx=$XMX"
   echo "policies=$POLICIES"
-  echo "command=bench/run-scaling.sh$( ((QUICK)) && echo ' --quick' || true)"
+  echo "config=${CONFIG:-defaults}"
+  echo "sets=${SET_JOINED:-}"
+  echo "command=bench/run-scaling.sh$( ((QUICK)) && echo ' --quick' || true)${CONFIG:+ --config $CONFIG}$(for s in "${SETS[@]}"; do printf ' --set %s' "$s"; done)"
 } >"$OUT/env.txt"
 
 # bench NAME POLICY XMX ARGS...: one JVM, output to NAME.log, /usr/bin/time to NAME.time
@@ -108,27 +134,33 @@ echo "gflops=$GFLOPS" >>"$OUT/env.txt"
 CATALOGS=(1000 10000 100000 1000000)
 BATCHES=(256 512 1024 2048 4096)
 ((QUICK)) && { CATALOGS=(1000 10000); BATCHES=(256 512); }
+[[ -n "$CATALOG_LIST" ]] && IFS=, read -r -a CATALOGS <<<"$CATALOG_LIST"
+[[ -n "$BATCH_LIST" ]] && IFS=, read -r -a BATCHES <<<"$BATCH_LIST"
+[[ "$CATALOG_LIST" == none ]] && CATALOGS=()
+[[ "$BATCH_LIST" == none ]] && BATCHES=()
 for p in "${POLS[@]}"; do
   for items in "${CATALOGS[@]}"; do
     if ((items >= 1000000)); then cyc=(--warmup 1 --cycles 4); else cyc=(--warmup 2 --cycles 8); fi
     ((QUICK)) && cyc=(--warmup 1 --cycles 3)
-    bench "catalog-$items-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench step --items "$items" --batch 512 \
-      "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/catalog-$items-$p.json"
+    bench "catalog-$items-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench step --items "$items" \
+      "${CONF_ARGS[@]}" "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/catalog-$items-$p.json"
   done
   for b in "${BATCHES[@]}"; do
-    [[ $b == 512 ]] && continue   # the 10k catalog point above
+    # the 10k catalog point above, unless a configuration sets another batch size
+    [[ $b == 512 && ${#CONF_ARGS[@]} -eq 0 && " ${CATALOGS[*]} " == *" 10000 "* ]] && continue
     cyc=(--warmup 2 --cycles 6); ((QUICK)) && cyc=(--warmup 1 --cycles 3)
     bench "batch-$b-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench step --items 10000 --batch "$b" \
-      "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/batch-$b-$p.json"
+      "${CONF_ARGS[@]}" "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/batch-$b-$p.json"
   done
 done
 
 if ((!QUICK)); then
   # Does 1M x 256 fit a 1 GiB heap? (The initialiser's float[] alone is 977 MiB; the tables live off-heap.)
-  bench "fit-1m-xmx1g" "${POLS[0]}" 1g io.twotower.model.bench.ScalingBench step --items 1000000 --batch 512 \
-    --warmup 0 --cycles 1 --gflops "$GFLOPS"
+  bench "fit-1m-xmx1g" "${POLS[0]}" 1g io.twotower.model.bench.ScalingBench step --items 1000000 \
+    "${CONF_ARGS[@]}" --warmup 0 --cycles 1 --gflops "$GFLOPS"
 fi
 for p in "${POLS[@]}"; do
+  ((BREAKDOWN)) || break
   bench "breakdown-$p" "$p" "$XMX" io.twotower.model.bench.StepBreakdown --iters 10 --profile "$OUT/profile-$p.json"
   sed -n '/^torch threads/,$p' "$OUT/breakdown-$p.log" | grep -v WARN | sed 's/^/   /'
   $PY "$ROOT/bench/op_table.py" "$OUT/profile-$p.json" --top 12 >"$OUT/ops-$p.txt" 2>&1 || true

@@ -87,16 +87,30 @@ def main():
                 if r is None:
                     cells += ['n/a'] * 5
                     continue
-                cells += [f"{r['examples_per_s']:.0f}", f"{r['micro_batch_ms']:.0f} ({r['micro_batch_adamw_ms']:.0f})",
+                plain = r['micro_batch_ms']   # NaN with accum_steps 1: every micro-batch steps the optimizer
+                cells += [f"{r['examples_per_s']:.0f}", f"{'n/a' if plain != plain else format(plain, '.0f')} ({r['micro_batch_adamw_ms']:.0f})",
                           f"{r['ratio']:.2f}", fmt(r['rss_mb'], '.0f'), r['loadavg'].split()[0]]
             print('| ' + ' | '.join(cells) + ' |')
         print()
 
-    table('Catalog size (610 users, d_model 256, batch 512, k_neg 50, accum_steps 2):',
-          [(f'{n:,} items', [f'catalog-{n}-{p}' for p in pols]) for n in (1000, 10000, 100000, 1000000)])
-    table('Batch size (10k items, d_model 256, k_neg 50, accum_steps 2):',
-          [(f'batch {b}', [f'catalog-10000-{p}' if b == 512 else f'batch-{b}-{p}' for p in pols])
-           for b in (256, 512, 1024, 2048, 4096)])
+    names = sorted(f[:-5] for f in os.listdir(out) if f.startswith(('catalog-', 'batch-')) and f.endswith('.json'))
+    catalogs = sorted({int(n.split('-')[1]) for n in names if n.startswith('catalog-')})
+    batches = sorted({int(n.split('-')[1]) for n in names if n.startswith('batch-')})
+    if 10000 in catalogs and 512 not in batches and env.get('config', 'defaults') == 'defaults' and not env.get('sets'):
+        batches = sorted(batches + [512])   # the 10k catalog point is the batch-512 point
+    ref = next((load(out, n) for n in sorted(names, key=lambda n: not n.startswith('catalog-'))), None) or {}
+    shape = f"d_model {ref.get('d', 256)}, k_neg {ref.get('k', 50)}, accum_steps {ref.get('accum', 2)}"
+    if env.get('config', 'defaults') != 'defaults' or env.get('sets'):
+        shape += f"; --config {env.get('config', 'defaults')}" + (f" --set {env['sets']}" if env.get('sets') else '')
+        shape += f" ({ref.get('config', '')})"
+
+    def batch_point(b, p):
+        return f'batch-{b}-{p}' if os.path.exists(os.path.join(out, f'batch-{b}-{p}.json')) else f'catalog-10000-{p}'
+
+    table(f"Catalog size ({ref.get('users', 610)} users, batch {ref.get('batch', 512)}, {shape}):",
+          [(f'{n:,} items', [f'catalog-{n}-{p}' for p in pols]) for n in catalogs or (1000, 10000, 100000, 1000000)])
+    table(f'Batch size (10k items; {shape}):',
+          [(f'batch {b}', [batch_point(b, p) for p in pols]) for b in batches or (256, 512, 1024, 2048, 4096)])
 
     fit = os.path.join(out, 'fit-1m-xmx1g.log')
     if os.path.exists(fit):

@@ -30,17 +30,21 @@ import java.util.Map;
  * <pre>
  * ScalingBench matmul [--reps 40]
  *     GFLOP/s of a DJL matMul [9000 x d] x [d x d] in a loop (median and best of --reps).
- * ScalingBench step --items N --batch B [--users 610] [--d 256] [--k 50] [--cycles 6] [--warmup 2]
- *                   [--gflops G] [--json FILE]
- *     Times optimizer cycles (accum_steps micro-batches, the last one runs AdamW) after --warmup cycles;
- *     prints examples/s (median cycle), the FLOPs per example of the step and, with --gflops, the
- *     ceiling examples/s = G / FLOPs per example and the ratio measured / ceiling.
+ * ScalingBench step --items N [--batch B] [--users 610] [--d D] [--k K] [--cycles 6] [--warmup 2]
+ *                   [--config FILE] [--set key=value,key=value] [--gflops G] [--json FILE]
+ *     Times optimizer cycles (accum_steps micro-batches, the last one runs the optimizer step) after
+ *     --warmup cycles; prints examples/s (median cycle), the FLOPs per example of the step and, with
+ *     --gflops, the ceiling examples/s = G / FLOPs per example and the ratio measured / ceiling.
+ *     The configuration is the notebook's defaults, or --config (a job YAML such as
+ *     conf/twotower-large.yaml), then --set, then --d (d_model), --batch (batch_size), --k (k_neg).
  * </pre>
  *
  * Batches: users uniform over --users, positives uniform over the catalog, k negatives per row drawn
- * by the model's {@link UniformNegativeSampler} (a 3-item history), as the job's sampler draws them.
+ * by the model's {@link UniformNegativeSampler} (a 3-item history; with {@code model: history} a
+ * history of history_length uniform items, which the user tower pools), as the job's sampler draws them.
  * Batches are built outside the timed region. One catalog size per JVM, so the script can read each
- * size's peak resident memory from /usr/bin/time.
+ * size's peak resident memory from /usr/bin/time. The FLOP count assumes the notebook's loss (k negatives
+ * per row); for other configurations only the measured figures are comparable.
  */
 public final class ScalingBench {
     private ScalingBench() {
@@ -111,15 +115,15 @@ public final class ScalingBench {
     static void step(Map<String, String> o) throws IOException {
         int items = Integer.parseInt(o.getOrDefault("items", "10000"));
         int users = Integer.parseInt(o.getOrDefault("users", "610"));
-        int b = Integer.parseInt(o.getOrDefault("batch", "512"));
-        int d = Integer.parseInt(o.getOrDefault("d", "256"));
-        int k = Integer.parseInt(o.getOrDefault("k", "50"));
         int cycles = Integer.parseInt(o.getOrDefault("cycles", "6"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "2"));
         double gflops = Double.parseDouble(o.getOrDefault("gflops", "0"));
-        TwoTowerConfig config = TwoTowerConfig.defaults().withValues(
-                Map.of("d_model", d, "batch_size", b, "k_neg", k), "ScalingBench");
+        TwoTowerConfig config = config(o);
+        int b = config.batchSize();
+        int d = config.dModel();
+        int k = config.kNeg();
         int accum = config.accumSteps();
+        int historyLength = config.historyTower() ? config.historyLength() : 0;
 
         long t0 = System.nanoTime();
         try (NDManager root = NDManager.newBaseManager()) {
@@ -128,9 +132,9 @@ public final class ScalingBench {
             double initSeconds = (System.nanoTime() - t0) / 1e9;
             UniformNegativeSampler sampler = new UniformNegativeSampler(items);
             SplitMix64 rng = new SplitMix64(SplitMix64.mix(7, items, b));
-            TrainingBatch batch = new TrainingBatch(b, k);
+            TrainingBatch batch = new TrainingBatch(b, k, historyLength);
             int[] neg = new int[k];
-            int[] history = new int[3];
+            int[] history = new int[Math.max(3, historyLength)];
             boolean[] seen = new boolean[items];
             List<Integer> distinctCounts = new ArrayList<>();
             List<Double> cycleSeconds = new ArrayList<>();
@@ -149,7 +153,7 @@ public final class ScalingBench {
                             history[h] = rng.nextInt(items);
                         }
                         sampler.sample(pos, history, history.length, k, rng, neg, 0);
-                        batch.add(rng.nextInt(users), pos, neg, 0);
+                        batch.add(rng.nextInt(users), pos, neg, 0, history, history.length);
                     }
                     long s1 = System.nanoTime();
                     trainer.trainBatch(batch);
@@ -185,12 +189,12 @@ public final class ScalingBench {
             double plainMedian = median(plainMicroBatchSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray());
             long heapUsed = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
             String line = String.format(Locale.ROOT,
-                    "step items=%d users=%d d=%d batch=%d k=%d accum=%d: %.0f examples/s (median of %d cycles; "
+                    "step items=%d users=%d d=%d batch=%d k=%d accum=%d %s: %.0f examples/s (median of %d cycles; "
                             + "micro-batch %.1f ms, with AdamW %.1f ms), distinct items/batch %.0f, "
                             + "FLOPs/example %.3g (user %.3g, item %.3g, score %.3g, AdamW %.3g), ceiling %.0f examples/s "
                             + "at %.1f GFLOP/s, measured/ceiling %.2f; sampling %.0f examples/s; init %.1f s; "
                             + "params %d; loadavg %s",
-                    items, users, d, b, k, accum, examplesPerSecond, cycleSeconds.size(), plainMedian * 1e3,
+                    items, users, d, b, k, accum, describe(config), examplesPerSecond, cycleSeconds.size(), plainMedian * 1e3,
                     optMedian * 1e3, u, perExample, userFlops / b, itemFlops / b, scoreFlops / b, adamFlops / b,
                     ceiling, gflops, examplesPerSecond / ceiling, sampled / samplingSeconds, initSeconds, params,
                     loadAverage());
@@ -198,19 +202,47 @@ public final class ScalingBench {
             String json = o.get("json");
             if (json != null) {
                 Files.writeString(Path.of(json), String.format(Locale.ROOT,
-                        "{\"items\":%d,\"users\":%d,\"d\":%d,\"batch\":%d,\"k\":%d,\"accum\":%d,\"cycles\":%d,\"warmup\":%d,"
+                        "{\"items\":%d,\"users\":%d,\"d\":%d,\"batch\":%d,\"k\":%d,\"accum\":%d,\"config\":\"%s\","
+                                + "\"cycles\":%d,\"warmup\":%d,"
                                 + "\"examples_per_s\":%.3f,\"cycle_s\":%s,\"micro_batch_ms\":%.3f,\"micro_batch_adamw_ms\":%.3f,"
                                 + "\"distinct_items\":%.1f,\"params\":%d,\"flops_per_example\":%.6g,\"flops_user\":%.6g,"
                                 + "\"flops_item\":%.6g,\"flops_score\":%.6g,\"flops_adamw\":%.6g,\"gflops\":%.3f,"
                                 + "\"ceiling_examples_per_s\":%.3f,\"ratio\":%.4f,\"sampling_examples_per_s\":%.1f,"
                                 + "\"init_s\":%.2f,\"heap_used_mb\":%d,\"threads\":%d,\"loadavg\":\"%s\"}%n",
-                        items, users, d, b, k, accum, cycleSeconds.size(), warmup, examplesPerSecond,
+                        items, users, d, b, k, accum, describe(config), cycleSeconds.size(), warmup, examplesPerSecond,
                         cycleSeconds.toString(), plainMedian * 1e3, optMedian * 1e3, u, params, perExample,
                         userFlops / b, itemFlops / b, scoreFlops / b, adamFlops / b, gflops, ceiling,
                         examplesPerSecond / ceiling, sampled / samplingSeconds, initSeconds, heapUsed >> 20,
                         JniUtils.getNumThreads(), loadAverage()), StandardCharsets.UTF_8);
             }
         }
+    }
+
+    /** The defaults or --config, then --set key=value,..., then --d, --batch, --k. */
+    static TwoTowerConfig config(Map<String, String> o) throws IOException {
+        TwoTowerConfig config = TwoTowerConfig.defaults();
+        if (o.containsKey("config")) {
+            try (java.io.InputStream in = Files.newInputStream(Path.of(o.get("config")))) {
+                config = TwoTowerConfig.fromYaml(in, o.get("config"));
+            }
+        }
+        if (o.containsKey("set")) {
+            config = config.withOverrides(Arrays.asList(o.get("set").split(",")));
+        }
+        Map<String, Object> sizes = new HashMap<>();
+        String[][] keys = {{"d", "d_model"}, {"batch", "batch_size"}, {"k", "k_neg"}};
+        for (String[] key : keys) {
+            if (o.containsKey(key[0])) {
+                sizes.put(key[1], Integer.parseInt(o.get(key[0])));
+            }
+        }
+        return config.withValues(sizes, "ScalingBench");
+    }
+
+    /** The keys that shape the step, for the report (one token, no spaces). */
+    private static String describe(TwoTowerConfig c) {
+        return String.format(Locale.ROOT, "model=%s,negatives=%s,embedding_optimizer=%s", c.model(), c.negatives(),
+                c.embeddingOptimizer());
     }
 
     /** Distinct item ids among a batch's positives and negatives. */
