@@ -25,7 +25,7 @@ final class OnlineCommand {
     static int run(CliArgs cli) throws Exception {
         cli.rejectUnknown(Set.of("bootstrap-servers", "topic", "output", "init-from", "group-id", "dead-letter-topic",
                 "until-latest", "window", "snapshot-every", "snapshot-min-interval", "snapshot-min-events", "rank-share",
-                "regression-tolerance", "keep-snapshots", "run-id",
+                "regression-tolerance", "regression-min-events", "regression-patience", "keep-snapshots", "run-id",
                 "config", "user-field", "item-field", "time-field", "max-history", "checkpoint-interval",
                 "out-of-orderness", "idle-timeout", "kafka.*"), "online");
         OnlineJob.Options o = new OnlineJob.Options();
@@ -69,6 +69,11 @@ final class OnlineCommand {
             throw new IllegalArgumentException("--snapshot-min-events must be >= 0");
         }
         o.spec.regressionTolerance = Double.parseDouble(cli.get("regression-tolerance", "0.02"));
+        o.spec.regressionMinEvents = cli.getInt("regression-min-events", 100);
+        o.spec.regressionPatience = cli.getInt("regression-patience", 3);
+        if (o.spec.regressionPatience < 1) {
+            throw new IllegalArgumentException("--regression-patience must be at least 1 (windows in a row)");
+        }
         o.spec.keepSnapshots = cli.getInt("keep-snapshots", 5);
         o.spec.maxHistory = cli.getInt("max-history", 50);
 

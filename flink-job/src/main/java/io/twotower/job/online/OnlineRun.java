@@ -70,6 +70,8 @@ final class OnlineRun {
         long ranked;
         /** Mini-batches trained so far: which ones are ranked follows from it (PrequentialShare). */
         long batches;
+        /** Judged windows in a row that were regressions (RegressionGuard). */
+        int consecutiveRegressions;
         List<Long> restoredAtEvents = new ArrayList<>();
     }
 
@@ -122,6 +124,7 @@ final class OnlineRun {
         out.writeLong(totals.trainedAtLastPublication);
         out.writeLong(totals.ranked);
         out.writeLong(totals.batches);
+        out.writeInt(totals.consecutiveRegressions);
         for (WindowStats w : open.values()) {
             out.writeLong(w.ranked);
         }
@@ -188,6 +191,7 @@ final class OnlineRun {
             totals.trainedAtLastPublication = in.readLong();
             totals.ranked = in.readLong();
             totals.batches = in.readLong();
+            totals.consecutiveRegressions = in.readInt();
             for (WindowStats w : run.open.values()) {
                 w.ranked = in.readLong();
             }

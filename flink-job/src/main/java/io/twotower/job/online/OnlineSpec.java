@@ -24,6 +24,10 @@ public final class OnlineSpec implements Serializable {
     /** Share of mini-batches ranked against the catalog before training (PrequentialShare); negative: auto. */
     public double rankShare = -1;
     public double regressionTolerance = 0.02;
+    /** Windows that ranked fewer events are not judged for regressions (RegressionGuard). */
+    public long regressionMinEvents = 100;
+    /** Regressions in a row after which the level is taken as moved for good (RegressionGuard). */
+    public int regressionPatience = 3;
     public int keepSnapshots = 5;
     public int maxHistory = 50;
 }

@@ -90,6 +90,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private transient TrainerMetrics metrics;
     private transient ProgressMeter progressMeter;
     private transient SnapshotCadence cadence;
+    private transient RegressionGuard regressionGuard;
 
     /** One event waiting for its mini-batch. */
     private static final class Pending {
@@ -123,6 +124,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         curves = new JobPlots.OnlineCurves(new Path(spec.outputDir), config.evalTopK());
         cadence = new SnapshotCadence(spec);
+        regressionGuard = new RegressionGuard(spec);
         if (restored) {
             run.totals.restoredAtEvents.add(run.totals.events);
             LOG.info("Restored online trainer after {} events ({} users, {} items)", run.totals.events, users.size(),
@@ -378,15 +380,14 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         r.newItems = w.newItems;
         r.loss = w.trained == 0 ? Double.NaN : w.lossSum / w.trained;
         r.learningRate = trainer == null ? spec.config.lr() : trainer.optimizer().learningRate();
-        // Against the last accepted window, not the best ever: over a growing catalog Recall@K drifts down
-        // slowly, and a best-so-far reference would turn every later window into a "regression".
         // The recall that decides follows exclude_history, as the train job's selection does.
         double recall = spec.config.excludeHistory() ? r.recallExcludeHistory : r.recall;
-        // A window that ranked nothing (--rank-share skipped its few batches) says nothing about quality.
-        r.regression = w.ranked > 0 && run.totals.acceptedRecall >= 0
-                && recall < run.totals.acceptedRecall - spec.regressionTolerance;
-        if (!r.regression && w.ranked > 0) {
-            run.totals.acceptedRecall = recall;
+        RegressionGuard.Verdict verdict = regressionGuard.judge(run.totals, recall, w.ranked);
+        r.regression = verdict == RegressionGuard.Verdict.REGRESSION;
+        if (verdict == RegressionGuard.Verdict.REBASELINED) {
+            LOG.warn(String.format("Window %s: Recall@%d %.4f after %d regressions in a row: taken as the new level"
+                    + " (the data or the catalog changed, or the model did: check), LATEST moves on",
+                    Instant.ofEpochMilli(r.windowStart), spec.config.evalTopK(), recall, spec.regressionPatience));
         }
         if (w.ranked > 0) {
             run.totals.bestRecall = Math.max(run.totals.bestRecall, recall);

@@ -41,6 +41,7 @@ class OnlineRunTest {
         run.totals.trainedAtLastPublication = 90;
         run.totals.ranked = 60;
         run.totals.batches = 4;
+        run.totals.consecutiveRegressions = 2;
         w.ranked = 8;
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -57,8 +58,8 @@ class OnlineRunTest {
         run.totals.events = 53;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         run.write(new DataOutputStream(bytes));
-        // Version 2 wrote the same fields up to the cadence: drop the last four longs (no open window).
-        byte[] v2 = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 32);
+        // Version 2 wrote the same fields up to the cadence: drop the last four longs and the int (no open window).
+        byte[] v2 = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 36);
         OnlineRun back = OnlineRun.read(new DataInputStream(new ByteArrayInputStream(v2)), 2, 0);
         assertThat(back.totals.trained).isEqualTo(50);
         assertThat(back.totals.ranked).isEqualTo(53);
