@@ -71,7 +71,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient TwoTowerTrainer trainer;
     private transient TrainingProgress progress;
     private transient TrainingBatch batch;
-    /** Where the run is, its figures so far and its best weights (checkpointed with the trainer). */
+    /** Where the run is and its figures so far (checkpointed with the trainer; the best model is its snapshot). */
     private transient TrainingRun run;
     /** Puts the samplers' interleaved outputs back into the source's order before batching. */
     private transient EpochOrderBuffer order;
