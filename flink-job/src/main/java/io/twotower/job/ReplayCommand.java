@@ -45,8 +45,8 @@ final class ReplayCommand {
                 throw new IllegalArgumentException("--time-unit must be s or ms, got " + unit);
         }
         List<Interaction> log = new ArrayList<>();
-        new InteractionFileReader(cli.get("user-column", "userId"), cli.get("item-column", "movieId"),
-                cli.get("time-column", "timestamp")).flatMap(input, new ListCollector<>(log));
+        new InteractionFileReader(List.of(input), cli.get("user-column", "userId"), cli.get("item-column", "movieId"),
+                cli.get("time-column", "timestamp")).flatMap(0, new ListCollector<>(log));
         // Stable: interactions with equal times keep the log's order.
         log.sort(Comparator.comparingLong(i -> i.timestamp));
         EventFormat format = new EventFormat(cli.get("user-field", "user_id"), cli.get("item-field", "item_id"),

@@ -4,7 +4,9 @@ import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.CliErrors;
 import io.twotower.job.cli.FlinkEnvironments;
 import io.twotower.job.cli.OpenMpPolicy;
+import io.twotower.job.prepare.Holdout;
 import io.twotower.job.prepare.PrepareJob;
+import io.twotower.job.prepare.TieBreak;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.slf4j.Logger;
@@ -21,7 +23,8 @@ public final class TwoTowerCli {
     private static final String USAGE = String.join("\n",
             "Usage: twotower-job.jar <command> [options]",
             "  prepare --input <csv|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
-            "          [--time-column timestamp] [--max-history 50]",
+            "          [--time-column timestamp] [--max-history 50] [--tie-break hash|input|item] [--seed 0]",
+            "          [--holdout val|val+test]",
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
             "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
             "          [--until-latest] [--window 1h] [--snapshot-every 1] [--snapshot-min-interval 0s]",
@@ -85,8 +88,8 @@ public final class TwoTowerCli {
     }
 
     private static int prepare(CliArgs cli) throws Exception {
-        cli.rejectUnknown(Set.of("input", "output", "user-column", "item-column", "time-column", "max-history"),
-                "prepare");
+        cli.rejectUnknown(Set.of("input", "output", "user-column", "item-column", "time-column", "max-history",
+                "tie-break", "seed", "holdout"), "prepare");
         PrepareJob.Options options = new PrepareJob.Options();
         options.input = cli.required("input");
         options.output = cli.required("output");
@@ -94,6 +97,9 @@ public final class TwoTowerCli {
         options.itemColumn = cli.get("item-column", options.itemColumn);
         options.timeColumn = cli.get("time-column", options.timeColumn);
         options.maxHistory = cli.getInt("max-history", options.maxHistory);
+        options.tieBreak = TieBreak.parse(cli.get("tie-break", options.tieBreak.optionValue()));
+        options.seed = cli.getInt("seed", (int) options.seed);
+        options.holdout = Holdout.parse(cli.get("holdout", options.holdout.optionValue()));
         StreamExecutionEnvironment env = FlinkEnvironments.create(cli.flinkOptions());
         try (CloseableIterator<String> summary = PrepareJob.build(env, options).executeAndCollect("twotower prepare")) {
             while (summary.hasNext()) {

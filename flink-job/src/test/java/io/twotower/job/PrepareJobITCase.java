@@ -6,7 +6,9 @@ import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.IdMapFile;
 import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
+import io.twotower.job.prepare.Holdout;
 import io.twotower.job.prepare.PrepareJob;
+import io.twotower.job.prepare.TieBreak;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -37,10 +39,29 @@ class PrepareJobITCase {
         return prepared;
     }
 
-    static String prepare(String input, String output) throws Exception {
+    /** A synthetic log prepared with {@code --holdout val+test} into {@code dir/prepared-test}. */
+    static Path prepareSyntheticWithTest(Path dir, int users, int items, int clusters, int perUser, long seed)
+            throws Exception {
+        Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), users, items, clusters, perUser, seed);
+        Path prepared = dir.resolve("prepared-test");
+        PrepareJob.Options options = options(log.toString(), prepared.toString());
+        options.holdout = Holdout.VAL_TEST;
+        prepare(options);
+        return prepared;
+    }
+
+    static PrepareJob.Options options(String input, String output) {
         PrepareJob.Options options = new PrepareJob.Options();
         options.input = input;
         options.output = output;
+        return options;
+    }
+
+    static String prepare(String input, String output) throws Exception {
+        return prepare(options(input, output));
+    }
+
+    static String prepare(PrepareJob.Options options) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         try (CloseableIterator<String> it = PrepareJob.build(env, options).executeAndCollect("prepare")) {
@@ -48,9 +69,32 @@ class PrepareJobITCase {
         }
     }
 
+    /**
+     * SHA-256 of every row of the training and validation files (user, positive, history), in file order: the
+     * digest {@code --tie-break item} must keep, taken from the output of the version before the option existed.
+     */
+    static final String ITEM_ORDER_ROWS_SHA256 =
+            "1440de171914bbf885db8e8efc9e0caba1ee7fed916c288bfd515f5bb7d02dcc";
+
+    static String rowsDigest(Path dir, int users, int items) throws Exception {
+        DatasetLayout layout = new DatasetLayout(new org.apache.flink.core.fs.Path(dir.toString()));
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (org.apache.flink.core.fs.Path file : List.of(layout.train(), layout.validation())) {
+            Sequences rows = SequenceFiles.read(file, users, items);
+            for (int r = 0; r < rows.size(); r++) {
+                sha.update((rows.user(r) + "," + rows.positive(r) + "," + rows.historyText(r) + "\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            sha.update((byte) '|');
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
     @Test
-    void bundledMovieLensGivesTheProtocolsCounts(@TempDir Path out) throws Exception {
-        JsonNode summary = new ObjectMapper().readTree(prepare(MOVIELENS.toString(), out.toString()));
+    void bundledMovieLensWithItemTieBreakIsTheOutputOfBefore(@TempDir Path out) throws Exception {
+        PrepareJob.Options options = options(MOVIELENS.toString(), out.toString());
+        options.tieBreak = TieBreak.ITEM;
+        JsonNode summary = new ObjectMapper().readTree(prepare(options));
         assertThat(summary.get("users").asInt()).isEqualTo(610);
         assertThat(summary.get("items").asInt()).isEqualTo(9724);
         assertThat(summary.get("train_rows").asInt()).isEqualTo(100226);
@@ -83,6 +127,100 @@ class PrepareJobITCase {
         assertThat(baselines.get("most_popular").get("Recall@10").asDouble()).isCloseTo(12.0 / 610, within(1e-12));
         assertThat(baselines.get("most_popular_excluding_history").get("Recall@10").asDouble())
                 .isCloseTo(26.0 / 610, within(1e-12));
+        assertThat(rowsDigest(out, 610, 9724)).isEqualTo(ITEM_ORDER_ROWS_SHA256);
+        assertThat(out.resolve("sequences_test.parquet")).doesNotExist();
+    }
+
+    @Test
+    void bundledMovieLensByDefaultBreaksTiesByHashWithTheSameCounts(@TempDir Path out) throws Exception {
+        JsonNode summary = new ObjectMapper().readTree(prepare(MOVIELENS.toString(), out.toString()));
+        assertThat(summary.get("train_rows").asInt()).isEqualTo(100226);
+        assertThat(summary.get("val_rows").asInt()).isEqualTo(610);
+        // Same rows and items, another order of the tied ones: not the item-order output.
+        assertThat(rowsDigest(out, 610, 9724)).isNotEqualTo(ITEM_ORDER_ROWS_SHA256);
+    }
+
+    /**
+     * Two files of one user's interactions, read in parallel: four items tied at one second, in an input order
+     * that is neither the item order nor the hash order. Each option gives the order it promises.
+     */
+    @Test
+    void tieBreakOptionsGiveTheOrderTheyPromise(@TempDir Path dir) throws Exception {
+        Path input = Files.createDirectories(dir.resolve("log"));
+        Files.write(input.resolve("a.csv"), List.of("userId,movieId,timestamp", "u,30,10", "v,1,1", "u,4,10", "u,1,5"));
+        Files.write(input.resolve("b.csv"), List.of("userId,movieId,timestamp", "u,100,10", "v,2,1", "u,7,10", "u,8,20"));
+        java.util.Map<TieBreak, List<String>> expected = new java.util.EnumMap<>(TieBreak.class);
+        expected.put(TieBreak.ITEM, List.of("1", "4", "7", "30", "100", "8"));
+        expected.put(TieBreak.INPUT, List.of("1", "30", "4", "100", "7", "8"));
+        List<String> tied = new java.util.ArrayList<>(List.of("30", "4", "100", "7"));
+        tied.sort((a, b) -> Long.compareUnsigned(TieBreak.hash(3, "u", a), TieBreak.hash(3, "u", b)));
+        List<String> hashed = new java.util.ArrayList<>(List.of("1"));
+        hashed.addAll(tied);
+        hashed.add("8");
+        expected.put(TieBreak.HASH, hashed);
+        for (TieBreak t : TieBreak.values()) {
+            PrepareJob.Options options = options(input.toString(), dir.resolve("out-" + t.optionValue()).toString());
+            options.tieBreak = t;
+            options.seed = 3;
+            prepare(options);
+            assertThat(rawOrderOfUser(dir.resolve("out-" + t.optionValue()), "u")).as("%s", t).isEqualTo(expected.get(t));
+        }
+        assertThat(hashed).as("the hash order differs from the item and input orders in this log")
+                .isNotEqualTo(expected.get(TieBreak.ITEM)).isNotEqualTo(expected.get(TieBreak.INPUT));
+    }
+
+    /** A user's whole sequence, as raw item ids: the validation row's history and then its positive. */
+    static List<String> rawOrderOfUser(Path prepared, String rawUser) throws Exception {
+        DatasetLayout layout = new DatasetLayout(new org.apache.flink.core.fs.Path(prepared.toString()));
+        String[] users = IdMapFile.read(layout.userMap(), DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN);
+        String[] items = IdMapFile.read(layout.itemMap(), DatasetLayout.ITEM_ID_COLUMN, DatasetLayout.ITEM_IDX_COLUMN);
+        int user = java.util.Arrays.asList(users).indexOf(rawUser);
+        Sequences val = SequenceFiles.read(layout.validation(), users.length, items.length);
+        for (int r = 0; r < val.size(); r++) {
+            if (val.user(r) == user) {
+                List<String> out = new java.util.ArrayList<>();
+                for (int i : val.history(r)) {
+                    out.add(items[i]);
+                }
+                out.add(items[val.positive(r)]);
+                return out;
+            }
+        }
+        throw new AssertionError("no validation row for " + rawUser);
+    }
+
+    @Test
+    void valPlusTestHoldsOutTheLastItemForTestAndTheOneBeforeForValidation(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("log.csv");
+        // a: 2 (t1) 9 (t3) 10 (t4) 7 (t6); b: 10 (t2) 9 (t5) 2 (t7).  Items 2 7 9 10 -> 0..3, users a b -> 0 1.
+        Files.write(log, List.of("userId,movieId,timestamp", "a,7,6", "b,10,2", "a,2,1", "b,2,7", "a,10,4", "b,9,5",
+                "a,9,3"));
+        PrepareJob.Options options = options(log.toString(), dir.resolve("out").toString());
+        options.holdout = Holdout.VAL_TEST;
+        JsonNode summary = new ObjectMapper().readTree(prepare(options));
+        assertThat(summary.get("train_rows").asInt()).isEqualTo(3);
+        assertThat(summary.get("val_rows").asInt()).isEqualTo(2);
+        assertThat(summary.get("test_rows").asInt()).isEqualTo(2);
+        DatasetLayout layout = new DatasetLayout(new org.apache.flink.core.fs.Path(dir.resolve("out").toString()));
+        Sequences train = SequenceFiles.read(layout.train(), 2, 4);
+        Sequences val = SequenceFiles.read(layout.validation(), 2, 4);
+        Sequences test = SequenceFiles.read(layout.test(), 2, 4);
+        assertThat(test.users()).containsExactly(0, 1);
+        assertThat(test.positives()).containsExactly(1, 0);
+        assertThat(test.historyText(0)).isEqualTo("0 2 3");
+        assertThat(test.historyText(1)).isEqualTo("3 2");
+        assertThat(val.users()).containsExactly(0, 1);
+        assertThat(val.positives()).containsExactly(3, 2);
+        assertThat(val.historyText(0)).isEqualTo("0 2");
+        assertThat(val.historyText(1)).isEqualTo("3");
+        assertThat(train.users()).containsExactly(0, 0, 1);
+        assertThat(train.positives()).containsExactly(0, 2, 3);
+        JsonNode baselines = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("out/baseline_results.json")));
+        // Four items: every held-out positive is in any top 10, validation and test alike.
+        assertThat(baselines.get("held_out_interactions").get("most_popular").get("Recall@10").asDouble()).isEqualTo(1.0);
+        assertThat(baselines.get("test_interactions").get("most_popular").get("Recall@10").asDouble()).isEqualTo(1.0);
+        assertThat(baselines.get("test_interactions").get("most_popular_excluding_history").get("Recall@10").asDouble())
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -99,6 +237,7 @@ class PrepareJobITCase {
         options.itemColumn = "item";
         options.timeColumn = "ts";
         options.maxHistory = 2;
+        options.tieBreak = TieBreak.ITEM;
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         try (CloseableIterator<String> it = PrepareJob.build(env, options).executeAndCollect("prepare")) {
             it.next();

@@ -6,6 +6,8 @@ import org.apache.flink.core.fs.Path;
 public final class DatasetLayout {
     public static final String TRAIN = "sequences_train.parquet";
     public static final String VALIDATION = "sequences_val.parquet";
+    /** Written only by {@code prepare --holdout val+test}. */
+    public static final String TEST = "sequences_test.parquet";
     public static final String ITEM_MAP = "item_id_map.parquet";
     public static final String USER_MAP = "customer_id_map.parquet";
     public static final String BASELINES = "baseline_results.json";
@@ -34,6 +36,10 @@ public final class DatasetLayout {
 
     public Path validation() {
         return new Path(root, VALIDATION);
+    }
+
+    public Path test() {
+        return new Path(root, TEST);
     }
 
     public Path itemMap() {

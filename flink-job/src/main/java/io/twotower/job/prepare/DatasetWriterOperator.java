@@ -24,14 +24,18 @@ import java.util.Map;
 public final class DatasetWriterOperator extends AbstractStreamOperator<String>
         implements OneInputStreamOperator<UserHistory, String>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
+    /** The key of the test rows' baselines in baseline_results.json. */
+    public static final String TEST_BASELINES = "test_interactions";
 
     private final String outputDir;
     private final int maxHistory;
+    private final Holdout holdout;
     private transient List<UserHistory> histories;
 
-    public DatasetWriterOperator(String output, int maxHistory) {
+    public DatasetWriterOperator(String output, int maxHistory, Holdout holdout) {
         this.outputDir = output;
         this.maxHistory = maxHistory;
+        this.holdout = holdout;
     }
 
     @Override
@@ -47,19 +51,24 @@ public final class DatasetWriterOperator extends AbstractStreamOperator<String>
 
     @Override
     public void endInput() throws Exception {
-        PreparedDataset data = PreparedDataset.build(histories, maxHistory);
+        PreparedDataset data = PreparedDataset.build(histories, maxHistory, holdout);
         DatasetLayout layout = new DatasetLayout(new Path(outputDir));
         layout.root().getFileSystem().mkdirs(layout.root());
         IdMapFile.write(layout.userMap(), DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN, data.userIds);
         IdMapFile.write(layout.itemMap(), DatasetLayout.ITEM_ID_COLUMN, DatasetLayout.ITEM_IDX_COLUMN, data.itemIds);
         SequenceFiles.write(layout.train(), data.train);
         SequenceFiles.write(layout.validation(), data.validation);
+        if (data.test != null) {
+            SequenceFiles.write(layout.test(), data.test);
+        }
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode baselines = json.createObjectNode();
         ObjectNode held = baselines.putObject("held_out_interactions");
-        for (Map.Entry<String, Double> e : data.baselines.entrySet()) {
-            held.putObject(e.getKey()).put("Recall@" + PreparedDataset.TOP_K, e.getValue());
+        putBaselines(held, data.baselines);
+        if (data.test != null) {
+            // A key of its own: readers of held_out_interactions (train's results, plots) keep reading validation.
+            putBaselines(baselines.putObject(TEST_BASELINES), data.testBaselines);
         }
         try (FSDataOutputStream out = layout.baselines().getFileSystem()
                 .create(layout.baselines(), FileSystem.WriteMode.OVERWRITE)) {
@@ -71,8 +80,20 @@ public final class DatasetWriterOperator extends AbstractStreamOperator<String>
         summary.put("items", data.itemIds.size());
         summary.put("train_rows", data.train.size());
         summary.put("val_rows", data.validation.size());
+        if (data.test != null) {
+            summary.put("test_rows", data.test.size());
+        }
         summary.set("baselines", held);
+        if (data.test != null) {
+            summary.set("test_baselines", baselines.get(TEST_BASELINES));
+        }
         LOG.info("Prepared dataset in {}: {}", outputDir, summary);
         output.collect(new StreamRecord<>(json.writeValueAsString(summary)));
+    }
+
+    private static void putBaselines(ObjectNode into, Map<String, Double> baselines) {
+        for (Map.Entry<String, Double> e : baselines.entrySet()) {
+            into.putObject(e.getKey()).put("Recall@" + PreparedDataset.TOP_K, e.getValue());
+        }
     }
 }

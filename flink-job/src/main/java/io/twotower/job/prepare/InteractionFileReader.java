@@ -14,32 +14,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads one interaction log file (CSV with a header, or Parquet) and emits its rows. A bounded job must
- * fail fast on bad input, so any problem fails with the file, the line or row, and the column.
+ * Reads one interaction log file (CSV with a header, or Parquet), given as its index in the input's file list,
+ * and emits its rows with their position (file index, line or row). A bounded job must fail fast on bad input,
+ * so any problem fails with the file, the line or row, and the column.
  */
-public final class InteractionFileReader implements FlatMapFunction<String, Interaction> {
+public final class InteractionFileReader implements FlatMapFunction<Integer, Interaction> {
     private static final long serialVersionUID = 1L;
 
     private final String userColumn;
     private final String itemColumn;
     private final String timeColumn;
+    private final List<String> files;
 
-    public InteractionFileReader(String userColumn, String itemColumn, String timeColumn) {
+    public InteractionFileReader(List<String> files, String userColumn, String itemColumn, String timeColumn) {
+        this.files = new ArrayList<>(files);
         this.userColumn = userColumn;
         this.itemColumn = itemColumn;
         this.timeColumn = timeColumn;
     }
 
     @Override
-    public void flatMap(String file, Collector<Interaction> out) throws Exception {
+    public void flatMap(Integer fileIndex, Collector<Interaction> out) throws Exception {
+        String file = files.get(fileIndex);
         Path path = new Path(file);
-        long rows = file.endsWith(".parquet") ? readParquet(path, out) : readCsv(path, out);
+        long rows = file.endsWith(".parquet") ? readParquet(fileIndex, path, out) : readCsv(fileIndex, path, out);
         if (rows == 0) {
             throw new IOException(path + ": the file has no interactions");
         }
     }
 
-    private long readCsv(Path path, Collector<Interaction> out) throws IOException {
+    private long readCsv(int fileIndex, Path path, Collector<Interaction> out) throws IOException {
         if (!path.getFileSystem().exists(path)) {
             throw new IOException(path + ": file not found");
         }
@@ -69,14 +73,14 @@ public final class InteractionFileReader implements FlatMapFunction<String, Inte
                 out.collect(new Interaction(
                         requireId(path, lineNo, userColumn, cells.get(u)),
                         requireId(path, lineNo, itemColumn, cells.get(i)),
-                        parseTime(path, "line " + lineNo, cells.get(t))));
+                        parseTime(path, "line " + lineNo, cells.get(t)), fileIndex, lineNo));
                 rows++;
             }
             return rows;
         }
     }
 
-    private long readParquet(Path path, Collector<Interaction> out) throws IOException {
+    private long readParquet(int fileIndex, Path path, Collector<Interaction> out) throws IOException {
         try (ParquetRows rows = ParquetRows.open(path)) {
             rows.requireColumn(userColumn);
             rows.requireColumn(itemColumn);
@@ -91,7 +95,7 @@ public final class InteractionFileReader implements FlatMapFunction<String, Inte
                     String column = user == null ? userColumn : item == null ? itemColumn : timeColumn;
                     throw new IOException(String.format("%s: %s, column '%s': null value", path, where, column));
                 }
-                out.collect(new Interaction(user, item, parseTime(path, where, time)));
+                out.collect(new Interaction(user, item, parseTime(path, where, time), fileIndex, row));
                 count[0]++;
             });
             return count[0];

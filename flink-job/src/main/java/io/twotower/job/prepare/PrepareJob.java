@@ -27,6 +27,10 @@ public final class PrepareJob {
         public String itemColumn = "movieId";
         public String timeColumn = "timestamp";
         public int maxHistory = 50;
+        public TieBreak tieBreak = TieBreak.DEFAULT;
+        /** The seed of {@link TieBreak#HASH}. */
+        public long seed = 0;
+        public Holdout holdout = Holdout.VAL;
     }
 
     /** Adds the job to {@code env} and returns the stream of its one JSON summary. */
@@ -36,14 +40,18 @@ public final class PrepareJob {
         }
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         List<String> files = inputFiles(new Path(options.input));
-        return env.fromData(files).name("interaction files")
+        List<Integer> fileIndices = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            fileIndices.add(i);
+        }
+        return env.fromData(fileIndices).name("interaction files")
                 .rebalance()
-                .flatMap(new InteractionFileReader(options.userColumn, options.itemColumn, options.timeColumn))
+                .flatMap(new InteractionFileReader(files, options.userColumn, options.itemColumn, options.timeColumn))
                 .name("read interactions")
                 .keyBy(i -> i.user)
-                .process(new UserHistoryAssembler()).name("order each user's history")
+                .process(new UserHistoryAssembler(options.tieBreak, options.seed)).name("order each user's history")
                 .transform("write prepared dataset", Types.STRING,
-                        new DatasetWriterOperator(options.output, options.maxHistory))
+                        new DatasetWriterOperator(options.output, options.maxHistory, options.holdout))
                 .setParallelism(1);
     }
 

@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The protocol that turns users' ordered interactions into the notebook's input: dense ids in raw-id
- * order, the last interaction of each user held out for validation, every earlier one a training row
- * with the history before it (its last {@code maxHistory} items), and popularity baselines.
+ * order, each user's last interaction held out for validation ({@link Holdout#VAL}) or the last for test and
+ * the one before it for validation ({@link Holdout#VAL_TEST}), every earlier one a training row with the
+ * history before it (its last {@code maxHistory} items), and popularity baselines on the held-out rows.
  */
 public final class PreparedDataset {
     public static final int TOP_K = 10;
@@ -21,19 +22,35 @@ public final class PreparedDataset {
     public final List<String> itemIds;
     public final Sequences train;
     public final Sequences validation;
+    /** Each user's last interaction with {@link Holdout#VAL_TEST}, else null. */
+    public final Sequences test;
     /** Baseline name to Recall@10 on the validation rows. */
     public final Map<String, Double> baselines;
+    /** Baseline name to Recall@10 on the test rows (empty without a test split). */
+    public final Map<String, Double> testBaselines;
 
     private PreparedDataset(List<String> userIds, List<String> itemIds, Sequences train, Sequences validation,
-            Map<String, Double> baselines) {
+            Sequences test, Map<String, Double> baselines, Map<String, Double> testBaselines) {
         this.userIds = userIds;
         this.itemIds = itemIds;
         this.train = train;
         this.validation = validation;
+        this.test = test;
         this.baselines = baselines;
+        this.testBaselines = testBaselines;
     }
 
     public static PreparedDataset build(List<UserHistory> histories, int maxHistory) {
+        return build(histories, maxHistory, Holdout.VAL);
+    }
+
+    /**
+     * With {@link Holdout#VAL_TEST}, a user's items i_1..i_n give the test row (i_n, i_1..i_{n-1}), the validation
+     * row (i_{n-1}, i_1..i_{n-2}) and training rows for t = 1..n-2; a user with one item has only a test row.
+     * Popularity counts the training rows only, for both held-out sets; the seen items a baseline skips are
+     * the user's items before the held-out one.
+     */
+    public static PreparedDataset build(List<UserHistory> histories, int maxHistory, Holdout holdout) {
         List<UserHistory> users = new ArrayList<>(histories);
         users.sort((a, b) -> RawIdOrder.INSTANCE.compare(a.user, b.user));
         List<String> itemIds = new ArrayList<>(distinctItems(users));
@@ -42,12 +59,15 @@ public final class PreparedDataset {
         for (int i = 0; i < itemIds.size(); i++) {
             itemIndex.put(itemIds.get(i), i);
         }
+        int heldOut = holdout == Holdout.VAL_TEST ? 2 : 1;
         long interactions = users.stream().mapToLong(u -> u.items.length).sum();
-        Sequences train = new Sequences((int) Math.max(1, interactions - users.size()));
+        Sequences train = new Sequences((int) Math.max(1, interactions - heldOut * users.size()));
         Sequences validation = new Sequences(users.size());
+        Sequences test = holdout == Holdout.VAL_TEST ? new Sequences(users.size()) : null;
         List<String> userIds = new ArrayList<>(users.size());
         int[] popularity = new int[itemIds.size()];
-        int[][] trainItemsByUser = new int[users.size()][];
+        int[][] seenBeforeValidation = new int[users.size()][];
+        int[][] seenBeforeTest = new int[users.size()][];
         for (int u = 0; u < users.size(); u++) {
             UserHistory h = users.get(u);
             userIds.add(h.user);
@@ -56,17 +76,31 @@ public final class PreparedDataset {
                 seq[t] = itemIndex.get(h.items[t]);
             }
             int n = seq.length;
-            for (int t = 0; t < n - 1; t++) {
+            int trainEnd = Math.max(0, n - heldOut);
+            for (int t = 0; t < trainEnd; t++) {
                 train.add(u, seq[t], seq, Math.max(0, t - maxHistory), t);
                 popularity[seq[t]]++;
             }
-            validation.add(u, seq[n - 1], seq, Math.max(0, n - 1 - maxHistory), n - 1);
-            trainItemsByUser[u] = Arrays.copyOf(seq, n - 1);
+            int validationAt = n - heldOut;
+            if (validationAt >= 0) {
+                validation.add(u, seq[validationAt], seq, Math.max(0, validationAt - maxHistory), validationAt);
+                seenBeforeValidation[u] = Arrays.copyOf(seq, validationAt);
+            }
+            if (test != null) {
+                test.add(u, seq[n - 1], seq, Math.max(0, n - 1 - maxHistory), n - 1);
+                seenBeforeTest[u] = Arrays.copyOf(seq, n - 1);
+            }
         }
+        return new PreparedDataset(userIds, itemIds, train, validation, test,
+                baselines(validation, popularity, seenBeforeValidation),
+                test == null ? Map.of() : baselines(test, popularity, seenBeforeTest));
+    }
+
+    private static Map<String, Double> baselines(Sequences rows, int[] popularity, int[][] seenByUser) {
         Map<String, Double> baselines = new LinkedHashMap<>();
-        baselines.put("most_popular", popularityRecall(validation, popularity, null));
-        baselines.put("most_popular_excluding_history", popularityRecall(validation, popularity, trainItemsByUser));
-        return new PreparedDataset(userIds, itemIds, train, validation, baselines);
+        baselines.put("most_popular", popularityRecall(rows, popularity, null));
+        baselines.put("most_popular_excluding_history", popularityRecall(rows, popularity, seenByUser));
+        return baselines;
     }
 
     private static java.util.Set<String> distinctItems(List<UserHistory> users) {

@@ -1,6 +1,6 @@
 package io.twotower.job.prepare;
 
-/** One user's interactions in (time, item id) order, as raw item ids. */
+/** One user's interactions in the protocol's order (time, then the {@link TieBreak}), as raw item ids. */
 public class UserHistory {
     public String user;
     public String[] items;

@@ -12,17 +12,24 @@ import java.util.List;
 
 /**
  * Keyed by user: gathers the user's interactions and, at the end of the input, emits them sorted by
- * (time, item id), the protocol's order.
+ * time and the {@link TieBreak}, the protocol's order.
  */
 public final class UserHistoryAssembler extends KeyedProcessFunction<String, Interaction, UserHistory> {
     private static final long serialVersionUID = 1L;
-    private static final Comparator<Interaction> ORDER = Comparator.<Interaction>comparingLong(i -> i.timestamp)
-            .thenComparing(i -> i.item, RawIdOrder.INSTANCE);
 
+    private final TieBreak tieBreak;
+    private final long seed;
+    private transient Comparator<Interaction> order;
     private transient ListState<Interaction> interactions;
+
+    public UserHistoryAssembler(TieBreak tieBreak, long seed) {
+        this.tieBreak = tieBreak;
+        this.seed = seed;
+    }
 
     @Override
     public void open(OpenContext openContext) {
+        order = tieBreak.order(seed);
         interactions = getRuntimeContext().getListState(new ListStateDescriptor<>("interactions", Interaction.class));
     }
 
@@ -39,7 +46,7 @@ public final class UserHistoryAssembler extends KeyedProcessFunction<String, Int
         for (Interaction i : interactions.get()) {
             all.add(i);
         }
-        all.sort(ORDER);
+        all.sort(order);
         String[] items = new String[all.size()];
         for (int i = 0; i < items.length; i++) {
             items[i] = all.get(i).item;
