@@ -152,6 +152,84 @@ class TrainingJobITCase {
         assertThat(norm).as("item vectors are L2-normalised").isBetween(0.999, 1.001);
     }
 
+    /**
+     * With a test split, validation alone selects the epoch, and test_metrics (final_metrics' structure) is the
+     * selected model's ranking of the test rows: recomputed here from the best snapshot's vectors.
+     */
+    @Test
+    void testSplitGivesTestMetricsOfTheSelectedModel(@TempDir Path dir) throws Exception {
+        Path prepared = PrepareJobITCase.prepareSyntheticWithTest(dir, 160, 200, 8, 25, 7);
+        Path out = dir.resolve("train");
+        TrainingJob.Options options = options(SMALL.withValues(Map.of("epochs", 4), "test"), out);
+        options.dataDir = prepared.toString();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        run(env, options);
+
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("twotower_results.json")));
+        JsonNode test = results.get("test_metrics");
+        JsonNode fin = results.get("final_metrics");
+        assertThat(test).as("test_metrics").isNotNull();
+        java.util.List<String> keys = new ArrayList<>();
+        fin.fieldNames().forEachRemaining(keys::add);
+        java.util.List<String> testKeys = new ArrayList<>();
+        test.fieldNames().forEachRemaining(testKeys::add);
+        assertThat(testKeys).isEqualTo(keys);
+        // The best epoch is the best validation epoch (the first of equals), and final_metrics is validation's.
+        JsonNode recalls = results.get("training").get("val_recalls");
+        int argmax = 0;
+        for (int e = 1; e < recalls.size(); e++) {
+            argmax = recalls.get(e).asDouble() > recalls.get(argmax).asDouble() ? e : argmax;
+        }
+        assertThat(results.get("best_epoch").asInt()).isEqualTo(argmax + 1);
+        assertThat(fin.get("all_items").get("Recall@10").asDouble()).isEqualTo(results.get("best_recall").asDouble());
+
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");
+        Long latest = store.latestSequence();
+        assertThat(store.manifest(latest).get("epoch").asInt()).isEqualTo(argmax + 1);
+        Path snapshot = Path.of(store.snapshotDir(latest).getPath());
+        float[] users = NpyFormat.values(Files.readAllBytes(snapshot.resolve("user_embeddings.npy")));
+        float[] items = NpyFormat.values(Files.readAllBytes(snapshot.resolve("item_embeddings.npy")));
+        io.twotower.connectors.dataset.Sequences rows = io.twotower.connectors.dataset.SequenceFiles.read(
+                new io.twotower.connectors.dataset.DatasetLayout(new org.apache.flink.core.fs.Path(prepared.toString()))
+                        .test(), 160, 200);
+        assertThat(rows.size()).isEqualTo(160);
+        for (boolean exclude : new boolean[] {false, true}) {
+            int hits = 0;
+            for (int r = 0; r < rows.size(); r++) {
+                java.util.Set<Integer> seen = new java.util.HashSet<>();
+                if (exclude) {
+                    for (int i : rows.history(r)) {
+                        seen.add(i);
+                    }
+                }
+                double positive = dot(users, rows.user(r), items, rows.positive(r), 32);
+                int above = 0;
+                for (int i = 0; i < 200; i++) {
+                    if (i != rows.positive(r) && !seen.contains(i) && dot(users, rows.user(r), items, i, 32) > positive) {
+                        above++;
+                    }
+                }
+                hits += above < 10 ? 1 : 0;
+            }
+            String way = exclude ? "exclude_history" : "all_items";
+            // float32 on the native side against doubles here: a near-tie at rank 10 may fall either way.
+            assertThat(test.get(way).get("Recall@10").asDouble()).as(way)
+                    .isCloseTo((double) hits / rows.size(), within(2.0 / rows.size()));
+        }
+        JsonNode baselines = JSON.readTree(Files.readAllBytes(prepared.resolve("baseline_results.json")));
+        assertThat(baselines.get("test_interactions").get("most_popular_excluding_history").get("Recall@10").asDouble())
+                .isBetween(0.0, 1.0);
+    }
+
+    private static double dot(float[] a, int rowA, float[] b, int rowB, int d) {
+        double s = 0;
+        for (int j = 0; j < d; j++) {
+            s += (double) a[rowA * d + j] * b[rowB * d + j];
+        }
+        return s;
+    }
+
     @Test
     void qualityConfigurationTrainsBeyondPopularityWithItsUserTowerInTheSnapshot(@TempDir Path out) throws Exception {
         TwoTowerConfig config = quality();

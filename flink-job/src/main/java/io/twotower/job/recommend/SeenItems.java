@@ -7,6 +7,7 @@ import io.twotower.connectors.parquet.ParquetRows;
 import org.apache.flink.core.fs.Path;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -14,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A user's seen items from a {@code prepare} output folder: every item of the user's rows in the training and
- * validation sequence files (positives and histories), as raw ids. A snapshot holds vectors, not interaction
+ * A user's seen items from a {@code prepare} output folder: every item of the user's rows in the training,
+ * validation and (with {@code --holdout val+test}) test sequence files (positives and histories), as raw ids. A snapshot holds vectors, not interaction
  * logs; the prepared folder is what the trainer learnt from. The files are streamed, one row at a time.
  */
 public final class SeenItems {
@@ -39,9 +40,13 @@ public final class SeenItems {
         int numUsers = rows(layout.userMap());
         int numItems = rows(layout.itemMap());
         Set<Integer> items = new HashSet<>();
-        Path validation = layout.validation();
-        boolean hasValidation = validation.getFileSystem().exists(validation);
-        for (Path sequences : hasValidation ? List.of(layout.train(), validation) : List.of(layout.train())) {
+        List<Path> files = new ArrayList<>(List.of(layout.train()));
+        for (Path heldOut : List.of(layout.validation(), layout.test())) {
+            if (heldOut.getFileSystem().exists(heldOut)) {
+                files.add(heldOut);
+            }
+        }
+        for (Path sequences : files) {
             SequenceFiles.forEach(sequences, numUsers, numItems, (u, positive, history, n) -> {
                 if (u == userIdx) {
                     items.add(positive);

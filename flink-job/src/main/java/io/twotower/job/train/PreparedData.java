@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * A prepared-data folder, checked completely before a job is submitted: both id maps, and every row of
- * the training and validation files against them. Bad input fails here, before any training, with the
+ * the training, validation and (when there is one) test files against them. Bad input fails here, before any training, with the
  * file, row and column.
  */
 public final class PreparedData {
@@ -24,15 +24,18 @@ public final class PreparedData {
     public final List<String> trainFiles;
     public final long trainRows;
     public final int validationRows;
+    /** Rows of sequences_test.parquet ({@code prepare --holdout val+test}), 0 without that file. */
+    public final int testRows;
 
     private PreparedData(DatasetLayout layout, int numUsers, int numItems, List<String> trainFiles, long trainRows,
-            int validationRows) {
+            int validationRows, int testRows) {
         this.layout = layout;
         this.numUsers = numUsers;
         this.numItems = numItems;
         this.trainFiles = trainFiles;
         this.trainRows = trainRows;
         this.validationRows = validationRows;
+        this.testRows = testRows;
     }
 
     public static PreparedData validate(String dataDir) throws IOException {
@@ -48,7 +51,9 @@ public final class PreparedData {
             rows += SequenceFiles.read(new Path(f), users, items).size();
         }
         Sequences validation = SequenceFiles.read(layout.validation(), users, items);
-        return new PreparedData(layout, users, items, files, rows, validation.size());
+        Path test = layout.test();
+        int testRows = test.getFileSystem().exists(test) ? SequenceFiles.read(test, users, items).size() : 0;
+        return new PreparedData(layout, users, items, files, rows, validation.size(), testRows);
     }
 
     /** The training file, or the part files of a folder of that name (as Flink's file sinks write). */

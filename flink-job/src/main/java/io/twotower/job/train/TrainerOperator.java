@@ -273,26 +273,31 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
 
     /** Full-catalog metrics of {@code model} on the validation rows, over all items and with seen items excluded. */
     private ObjectNode evaluate(TwoTowerModel model) {
+        return evaluate(model, validation, validationHistories);
+    }
+
+    /** The same on any held-out rows (validation, or test at the end) with their histories. */
+    private ObjectNode evaluate(TwoTowerModel model, Sequences rows, int[][] histories) {
         int k = spec.config.evalTopK();
         ObjectNode out = JsonNodeFactory.instance.objectNode();
-        out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, validation.users(), validationHistories,
-                validation.positives(), null, k));
-        out.putPOJO("exclude_history", RetrievalMetrics.evaluate(evaluator, model, validation.users(),
-                validationHistories, validation.positives(), validationHistories, k));
+        out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, rows.users(), histories,
+                rows.positives(), null, k));
+        out.putPOJO("exclude_history", RetrievalMetrics.evaluate(evaluator, model, rows.users(),
+                histories, rows.positives(), histories, k));
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
     }
 
     /**
-     * The same metrics for short histories: on the validation rows whose user had at most
-     * {@link #SHORT_HISTORY} items before, and (history tower only) on every validation row with the
+     * The same metrics for short histories: on the held-out rows (validation or test) whose user had at most
+     * {@link #SHORT_HISTORY} items before, and (history tower only) on every such row with the
      * user known by their last {@link #SHORT_HISTORY} items alone, both as the tower's input and as the
      * seen items (a user new to the system; the id tower cannot be asked that question).
      */
-    private ObjectNode evaluateShortHistories(TwoTowerModel model) {
+    private ObjectNode evaluateShortHistories(TwoTowerModel model, Sequences heldOut, int[][] heldOutHistories) {
         List<Integer> rows = new ArrayList<>();
-        int[][] truncated = new int[validation.size()][];
-        for (int r = 0; r < validation.size(); r++) {
-            int[] h = validationHistories[r];
+        int[][] truncated = new int[heldOut.size()][];
+        for (int r = 0; r < heldOut.size(); r++) {
+            int[] h = heldOutHistories[r];
             if (h.length <= SHORT_HISTORY) {
                 rows.add(r);
             }
@@ -301,10 +306,12 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         int[] users = new int[rows.size()];
         int[] positives = new int[rows.size()];
         int[][] histories = new int[rows.size()][];
+        int[] heldOutUsers = heldOut.users();
+        int[] heldOutPositives = heldOut.positives();
         for (int i = 0; i < rows.size(); i++) {
-            users[i] = validation.users()[rows.get(i)];
-            positives[i] = validation.positives()[rows.get(i)];
-            histories[i] = validationHistories[rows.get(i)];
+            users[i] = heldOutUsers[rows.get(i)];
+            positives[i] = heldOutPositives[rows.get(i)];
+            histories[i] = heldOutHistories[rows.get(i)];
         }
         int k = spec.config.evalTopK();
         ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -317,7 +324,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         }
         if (spec.config.historyTower()) {
             out.putPOJO("last_items_only_exclude_history", RetrievalMetrics.evaluate(evaluator, model,
-                    validation.users(), truncated, validation.positives(), truncated, k));
+                    heldOutUsers, truncated, heldOutPositives, truncated, k));
         }
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
     }
@@ -356,19 +363,22 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private void writeResults() throws IOException {
         double finalRecall = Double.NaN;
         ObjectNode finalMetrics = null;
+        ObjectNode testMetrics = null;
         if (run.snapshotSequence > 0) {
             // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's,
             // read back from its snapshot (a snapshot is published only for a new best, so it is the last one).
             try (NDManager scope = root.newSubManager()) {
                 TwoTowerModel best = TwoTowerModel.of(scope, spec.config, bestModelParameters(scope));
                 finalMetrics = evaluate(best);
-                finalMetrics.set("short_history", evaluateShortHistories(best));
+                finalMetrics.set("short_history", evaluateShortHistories(best, validation, validationHistories));
                 finalRecall = finalMetrics.get(spec.config.excludeHistory() ? "exclude_history" : "all_items")
                         .get("Recall@" + spec.config.evalTopK()).asDouble();
+                testMetrics = evaluateTest(best);
             }
         }
-        TrainingResults.write(spec, progress, finalRecall, finalMetrics, run.epochMetrics, run.examplesPerEpoch,
-                run.examplesPerSecond, trainer.steps(), run.restoredAtSteps, snapshots, run.snapshotSequence, checkpoints);
+        TrainingResults.write(spec, progress, finalRecall, finalMetrics, testMetrics, run.epochMetrics,
+                run.examplesPerEpoch, run.examplesPerSecond, trainer.steps(), run.restoredAtSteps, snapshots,
+                run.snapshotSequence, checkpoints);
         LOG.info("Best validation Recall@{}: {} (epoch {}); final Recall@{} of the restored best model: {}",
                 spec.config.evalTopK(), progress.bestRecall(), progress.bestEpoch(), spec.config.evalTopK(), finalRecall);
         EpochReport report = new EpochReport();
@@ -379,6 +389,28 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         report.examples = run.totalExamples;
         report.last = true;
         output.collect(new StreamRecord<>(report));
+    }
+
+    /**
+     * The selected model's metrics on the test rows ({@code prepare --holdout val+test}), or null without them.
+     * Evaluated once, here: validation alone chose the epoch and drove the schedule. A test row's history is the
+     * user's training and validation items.
+     */
+    private ObjectNode evaluateTest(TwoTowerModel best) throws IOException {
+        Path testFile = new DatasetLayout(new Path(spec.dataDir)).test();
+        if (!testFile.getFileSystem().exists(testFile)) {
+            return null;
+        }
+        Sequences test = SequenceFiles.read(testFile, spec.numUsers, spec.numItems);
+        int[][] histories = new int[test.size()][];
+        for (int r = 0; r < test.size(); r++) {
+            histories[r] = test.history(r);
+        }
+        ObjectNode metrics = evaluate(best, test, histories);
+        metrics.set("short_history", evaluateShortHistories(best, test, histories));
+        LOG.info("Test metrics of the selected model (epoch {}) on {} rows: {}", progress.bestEpoch(), test.size(),
+                metrics);
+        return metrics;
     }
 
     /** The weights of the best model, from its snapshot, after checking the snapshot against its manifest. */

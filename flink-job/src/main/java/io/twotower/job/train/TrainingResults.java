@@ -31,7 +31,7 @@ final class TrainingResults {
     private TrainingResults() {}
 
     static void write(TrainingSpec spec, TrainingProgress progress, double finalRecall, ObjectNode finalMetrics,
-            List<String> epochMetrics, List<Long> examplesPerEpoch,
+            ObjectNode testMetrics, List<String> epochMetrics, List<Long> examplesPerEpoch,
             List<Double> examplesPerSecond, long steps, List<Long> restoredAtSteps, SnapshotStore snapshots,
             long bestSequence, CheckpointStats checkpoints) throws IOException {
         String recallKey = "Recall@" + spec.config.evalTopK();
@@ -57,6 +57,10 @@ final class TrainingResults {
         if (finalMetrics != null) {
             // The best model over all items, and with each user's seen items excluded from the ranking.
             results.set("final_metrics", finalMetrics);
+        }
+        if (testMetrics != null) {
+            // The same for the selected model on the test rows, which took no part in choosing it.
+            results.set("test_metrics", testMetrics);
         }
         Double best = baselines.values().stream().max(Double::compare).orElse(null);
         if (best == null) {
