@@ -3,6 +3,7 @@ package io.twotower.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -30,13 +31,19 @@ public final class Tower {
     private final float dropout;
     private final NDArray[] parameters;
 
-    private Tower(String name, int dModel, float dropout, NDArray[] parameters) {
+    /**
+     * {@code nativeTable}: the embedding table is already in memory libtorch allocated (filled in chunks), so it is
+     * adopted as it is rather than copied by {@link NativeArrays#own}, which would hold it twice for a moment.
+     */
+    private Tower(String name, int dModel, float dropout, NDArray[] parameters, boolean nativeTable) {
         this.name = name;
         this.dModel = dModel;
         this.dropout = dropout;
         this.parameters = parameters;
         for (int i = 0; i < parameters.length; i++) {
-            parameters[i] = NativeArrays.own(parameters[i]);
+            if (i > 0 || !nativeTable) {
+                parameters[i] = NativeArrays.own(parameters[i]);
+            }
             parameters[i].setRequiresGradient(true);
         }
     }
@@ -52,8 +59,17 @@ public final class Tower {
 
     /** A freshly initialised tower: embeddings N(0, 0.1), Linear layers as PyTorch's default init. */
     public static Tower initialise(String name, NDManager manager, int rows, int dModel, float dropout, SplitMix64 rng) {
+        return initialise(name, manager, rows, dModel, dropout, rng, ChunkedArrays.DEFAULT_CHUNK_BYTES);
+    }
+
+    /**
+     * As above, drawing the embedding table {@code chunkBytes} of rows at a time straight into libtorch memory: the
+     * same numbers in the same order as one draw of the whole table, with no table-sized {@code float[]} on the heap.
+     */
+    static Tower initialise(String name, NDManager manager, int rows, int dModel, float dropout, SplitMix64 rng,
+            int chunkBytes) {
         NDArray[] p = new NDArray[9];
-        p[0] = manager.create(normal(rng, rows * (long) dModel, 0.1), new Shape(rows, dModel));
+        p[0] = normalTable(manager, rows, dModel, rng, chunkBytes);
         for (int layer = 0; layer < 2; layer++) {
             int base = 1 + layer * 4;
             // nn.Linear: kaiming_uniform(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias the same.
@@ -63,15 +79,34 @@ public final class Tower {
             p[base + 2] = manager.ones(new Shape(dModel));
             p[base + 3] = manager.zeros(new Shape(dModel));
         }
-        return new Tower(name, dModel, dropout, p);
+        return new Tower(name, dModel, dropout, p, true);
+    }
+
+    /** A rows x dModel table of N(0, 0.1) draws in row-major order, allocated by libtorch and filled in row chunks. */
+    private static NDArray normalTable(NDManager manager, long rows, int dModel, SplitMix64 rng, int chunkBytes) {
+        NDArray table = manager.zeros(new Shape(rows, dModel));
+        long perChunk = Math.max(1, chunkBytes / (4L * dModel));
+        for (long start = 0; start < rows; start += perChunk) {
+            long end = Math.min(rows, start + perChunk);
+            float[] values = normal(rng, (end - start) * dModel, 0.1);
+            try (NDArray chunk = manager.create(values, new Shape(end - start, dModel))) {
+                table.set(new NDIndex("{}:{}", start, end), chunk);
+            }
+        }
+        return table;
     }
 
     /** A tower over existing parameter arrays (restored from a checkpoint or a golden file). */
     public static Tower of(String name, float dropout, NDArray[] parameters) {
+        return of(name, dropout, parameters, false);
+    }
+
+    /** As above; {@code nativeTable}: the table was allocated by libtorch (e.g. {@link ChunkedArrays#read}). */
+    static Tower of(String name, float dropout, NDArray[] parameters, boolean nativeTable) {
         if (parameters.length != 9) {
             throw new IllegalArgumentException(name + " tower needs 9 parameter arrays, got " + parameters.length);
         }
-        return new Tower(name, (int) parameters[0].getShape().get(1), dropout, parameters);
+        return new Tower(name, (int) parameters[0].getShape().get(1), dropout, parameters, nativeTable);
     }
 
     static float[] normal(SplitMix64 rng, long n, double std) {

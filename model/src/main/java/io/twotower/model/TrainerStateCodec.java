@@ -112,7 +112,10 @@ public final class TrainerStateCodec {
                 embeddingState = readList(in, manager, version);
                 pendingRows = readList(in, manager, version);
             }
-            TwoTowerModel model = TwoTowerModel.of(manager, config, params);
+            // Version 4's arrays were allocated by libtorch as they were read: the tables need no second copy.
+            TwoTowerModel model = version >= 4
+                    ? TwoTowerModel.ofNative(manager, config, params)
+                    : TwoTowerModel.of(manager, config, params);
             TwoTowerTrainer trainer = TwoTowerTrainer.restored(config, model, moments, embeddingState, step, lr);
             trainer.restore(counters, pending, pendingRows);
             if (frequencies != null) {

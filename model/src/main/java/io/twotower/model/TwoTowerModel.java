@@ -43,6 +43,19 @@ public final class TwoTowerModel implements AutoCloseable {
 
     /** A model over existing parameters, user tower's 9 arrays then item tower's 9, in state_dict order. */
     public static TwoTowerModel of(NDManager manager, TwoTowerConfig config, NDList parameters) {
+        return of(manager, config, parameters, false);
+    }
+
+    /**
+     * As {@link #of}, for parameters read by {@link ChunkedArrays#read} (libtorch allocated them): the embedding
+     * tables are adopted without the copy that {@link NativeArrays#own} makes of arrays over Java buffers, so
+     * restoring a large table never holds it twice.
+     */
+    public static TwoTowerModel ofNative(NDManager manager, TwoTowerConfig config, NDList parameters) {
+        return of(manager, config, parameters, true);
+    }
+
+    private static TwoTowerModel of(NDManager manager, TwoTowerConfig config, NDList parameters, boolean nativeTables) {
         NDArray[] user = new NDArray[9];
         NDArray[] item = new NDArray[9];
         for (int i = 0; i < 9; i++) {
@@ -52,8 +65,8 @@ public final class TwoTowerModel implements AutoCloseable {
             item[i].attach(manager);
         }
         float dropout = (float) config.dropout();
-        return new TwoTowerModel(
-                manager, Tower.of("user", dropout, user), Tower.of("item", dropout, item), config);
+        return new TwoTowerModel(manager, Tower.of("user", dropout, user, nativeTables),
+                Tower.of("item", dropout, item, nativeTables), config);
     }
 
     /** Parameter names in {@link #parameters()} order, matching the notebook's state_dict. */
