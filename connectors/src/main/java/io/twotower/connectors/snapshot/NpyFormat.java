@@ -31,6 +31,27 @@ public final class NpyFormat {
     }
 
     private static byte[] encode(float[] values, String shape) {
+        byte[] header = header(shape);
+        ByteBuffer buf = ByteBuffer.allocate(header.length + values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.put(header);
+        buf.asFloatBuffer().put(values);
+        return buf.array();
+    }
+
+    /**
+     * The header of a rows x cols float32 matrix: a writer that streams the file writes it, then the
+     * {@code 4 * rows * cols} bytes of the values, row-major, little-endian ({@link #littleEndian}).
+     */
+    public static byte[] header(long rows, int cols) {
+        return header("(" + rows + ", " + cols + ")");
+    }
+
+    /** The header of a 1-D float32 vector of n values, shape (n,). */
+    public static byte[] vectorHeader(long n) {
+        return header("(" + n + ",)");
+    }
+
+    private static byte[] header(String shape) {
         String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
         // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, then '\n'.
         int unpadded = 10 + dict.length() + 1;
@@ -38,9 +59,15 @@ public final class NpyFormat {
         StringBuilder header = new StringBuilder(dict);
         header.append(" ".repeat(padding)).append('\n');
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer buf = ByteBuffer.allocate(10 + headerBytes.length + values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(10 + headerBytes.length).order(ByteOrder.LITTLE_ENDIAN);
         buf.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerBytes.length).put(headerBytes);
-        buf.asFloatBuffer().put(values);
+        return buf.array();
+    }
+
+    /** {@code values[0..n)} as the little-endian bytes of a .npy file's data. */
+    public static byte[] littleEndian(float[] values, int n) {
+        ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(values, 0, n);
         return buf.array();
     }
 

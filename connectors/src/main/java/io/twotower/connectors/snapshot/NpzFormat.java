@@ -1,9 +1,12 @@
 package io.twotower.connectors.snapshot;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -42,27 +45,71 @@ public final class NpzFormat {
         }
     }
 
+    /**
+     * Writes one array's .npy bytes (header, then data); called twice with the same output expected: once to
+     * size and checksum the entry, once to store it.
+     */
+    public interface EntryWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /** Encodes {@code arrays} (name to .npy bytes); each becomes the entry {@code name.npy}. */
     public static byte[] encode(Map<String, byte[]> arrays) {
+        Map<String, EntryWriter> entries = new LinkedHashMap<>();
+        arrays.forEach((name, data) -> entries.put(name, out -> out.write(data)));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, byte[]> e : arrays.entrySet()) {
-                byte[] data = e.getValue();
-                ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(data.length);
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                entry.setCrc(crc.getValue());
-                // A fixed time keeps the bytes (and the manifest's checksum) a function of the arrays alone.
-                entry.setTime(0L);
-                zip.putNextEntry(entry);
-                zip.write(data);
-                zip.closeEntry();
-            }
+        try {
+            write(bytes, entries);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * Streams an .npz file to {@code out} (not closed), entry by entry, with no array held whole: the bytes
+     * {@link #encode} gives for the same arrays. A stored zip entry carries its size and CRC-32 ahead of its data,
+     * so each entry is written twice: first into a checksum, then into the file.
+     */
+    public static void write(OutputStream out, Map<String, EntryWriter> arrays) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        });
+        for (Map.Entry<String, EntryWriter> e : arrays.entrySet()) {
+            CRC32 crc = new CRC32();
+            long[] size = new long[1];
+            e.getValue().writeTo(new OutputStream() {
+                @Override
+                public void write(int b) {
+                    crc.update(b);
+                    size[0]++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    crc.update(b, off, len);
+                    size[0] += len;
+                }
+            });
+            ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+            entry.setMethod(ZipEntry.STORED);
+            entry.setSize(size[0]);
+            entry.setCrc(crc.getValue());
+            // A fixed time keeps the bytes (and the manifest's checksum) a function of the arrays alone.
+            entry.setTime(0L);
+            zip.putNextEntry(entry);
+            e.getValue().writeTo(zip);
+            zip.closeEntry();
+        }
+        // Writes the central directory; the wrapper keeps the caller's stream open.
+        zip.close();
     }
 }

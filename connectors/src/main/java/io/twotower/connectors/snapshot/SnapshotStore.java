@@ -12,8 +12,11 @@ import org.apache.flink.core.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -70,6 +73,17 @@ public final class SnapshotStore {
         return new Path(runDir, String.format(Locale.ROOT, "%06d", sequence));
     }
 
+    /** Writes the content of one snapshot file into {@code out}, which the store opened and closes. */
+    @FunctionalInterface
+    public interface FileWriter {
+        void writeTo(OutputStream out) throws IOException;
+
+        /** A small file whose bytes are at hand. */
+        static FileWriter of(byte[] bytes) {
+            return out -> out.write(bytes);
+        }
+    }
+
     /**
      * Writes {@code files} (name to bytes), then the manifest with {@code fields} plus format version,
      * run id, sequence and per-file size and checksum, then points LATEST at it when {@code makeLatest}.
@@ -77,6 +91,17 @@ public final class SnapshotStore {
      */
     public Path publish(long sequence, Map<String, byte[]> files, ObjectNode fields, boolean makeLatest, int keepLast)
             throws IOException {
+        Map<String, FileWriter> writers = new LinkedHashMap<>();
+        files.forEach((name, bytes) -> writers.put(name, FileWriter.of(bytes)));
+        return publishStreaming(sequence, writers, fields, makeLatest, keepLast);
+    }
+
+    /**
+     * {@link #publish} with each file streamed by its writer, in map order: its size and SHA-256 are taken as the
+     * bytes pass, so no file is ever held whole, however large the tables. Same layout, manifest and rules.
+     */
+    public Path publishStreaming(long sequence, Map<String, FileWriter> files, ObjectNode fields, boolean makeLatest,
+            int keepLast) throws IOException {
         checkArgument(sequence > 0, "snapshot sequences start at 1, got %s", sequence);
         checkArgument(!files.containsKey(MANIFEST), "a snapshot file may not be named %s", MANIFEST);
         for (String reserved : List.of("format_version", "run_id", "sequence", "files")) {
@@ -104,9 +129,9 @@ public final class SnapshotStore {
         manifest.put("sequence", sequence);
         manifest.setAll(fields);
         ArrayNode list = manifest.putArray("files");
-        for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            write(new Path(dir, f.getKey()), f.getValue());
-            list.addObject().put("name", f.getKey()).put("size", f.getValue().length).put("sha256", sha256(f.getValue()));
+        for (Map.Entry<String, FileWriter> f : files.entrySet()) {
+            WrittenFile written = write(new Path(dir, f.getKey()), f.getValue());
+            list.addObject().put("name", f.getKey()).put("size", written.size).put("sha256", written.sha256);
         }
         writeAtomically(manifestPath, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
         if (makeLatest) {
@@ -343,17 +368,72 @@ public final class SnapshotStore {
     }
 
     static void write(Path path, byte[] bytes) throws IOException {
+        write(path, FileWriter.of(bytes));
+    }
+
+    /** Streams {@code writer}'s bytes into {@code path} (replaced), durably where the file system can sync. */
+    private static WrittenFile write(Path path, FileWriter writer) throws IOException {
         try {
             FileSystem fs = path.getFileSystem();
             try (FSDataOutputStream out = fs.create(path, FileSystem.WriteMode.OVERWRITE)) {
-                out.write(bytes);
+                DigestStream digest = new DigestStream(out);
+                BufferedOutputStream buffered = new BufferedOutputStream(digest, 1 << 16);
+                writer.writeTo(new FilterOutputStream(buffered) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        buffered.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        // The store closes the file, after the sync below.
+                        buffered.flush();
+                    }
+                });
+                buffered.flush();
                 if (!isObjectStore(fs)) {
                     // On disk before the manifest that vouches for it; object stores persist on close.
                     out.sync();
                 }
+                return new WrittenFile(digest.size, HexFormat.of().formatHex(digest.digest.digest()));
             }
         } catch (IOException e) {
             throw StorageErrors.describe("cannot write", path, e);
+        }
+    }
+
+    /** A file's size and SHA-256, as the manifest lists them. */
+    private static final class WrittenFile {
+        final long size;
+        final String sha256;
+
+        WrittenFile(long size, String sha256) {
+            this.size = size;
+            this.sha256 = sha256;
+        }
+    }
+
+    /** Passes bytes on to the file and through SHA-256, counting them. */
+    private static final class DigestStream extends FilterOutputStream {
+        final MessageDigest digest = sha256Digest();
+        long size;
+
+        DigestStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            digest.update((byte) b);
+            size++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            digest.update(b, off, len);
+            size += len;
         }
     }
 

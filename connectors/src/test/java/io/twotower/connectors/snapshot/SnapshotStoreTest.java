@@ -68,6 +68,60 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void aStreamedPublicationIsTheSameSnapshotAsOneFromBytes() throws Exception {
+        Map<String, byte[]> bytes = files(1f);
+        Map<String, SnapshotStore.FileWriter> streamed = new LinkedHashMap<>();
+        // Written a byte or a few at a time, as a writer that streams rows does; one file larger than the buffer.
+        bytes.forEach((name, content) -> streamed.put(name, out -> {
+            for (int i = 0; i < content.length; i += 3) {
+                out.write(content, i, Math.min(3, content.length - i));
+            }
+        }));
+        byte[] large = new byte[200_000];
+        new java.util.Random(3).nextBytes(large);
+        streamed.put("large.bin", out -> {
+            for (byte b : large) {
+                out.write(b);
+            }
+            // Closing is the store's business: the file stays open for the checksum and the sync.
+            out.close();
+        });
+        bytes.put("large.bin", large);
+
+        SnapshotStore fromBytes = new SnapshotStore(new Path(dir.toUri()), "bytes");
+        SnapshotStore fromStreams = new SnapshotStore(new Path(dir.toUri()), "streams");
+        fromBytes.publish(1, bytes, fields(1), true, 0);
+        fromStreams.publishStreaming(1, streamed, fields(1), true, 0);
+
+        JsonNode expected = fromBytes.manifest(1).get("files");
+        assertThat(fromStreams.manifest(1).get("files")).isEqualTo(expected);
+        assertThat(expected.get(3).get("size").asLong()).isEqualTo(large.length);
+        assertThat(expected.get(3).get("sha256").asText()).isEqualTo(SnapshotStore.sha256(large));
+        for (String name : bytes.keySet()) {
+            assertThat(Files.readAllBytes(dir.resolve("snapshots/streams/000001").resolve(name))).as(name)
+                    .isEqualTo(bytes.get(name));
+        }
+        assertThat(fromStreams.verify(1)).isEmpty();
+        assertThat(fromStreams.latestSequence()).isEqualTo(1L);
+    }
+
+    @Test
+    void aWriterThatFailsLeavesNoManifestAndLatestWhereItWas() throws Exception {
+        SnapshotStore store = store();
+        store.publish(1, files(1f), fields(1), true, 0);
+        Map<String, SnapshotStore.FileWriter> failing = new LinkedHashMap<>();
+        failing.put("user_embeddings.npy", out -> {
+            out.write(new byte[100]);
+            throw new java.io.IOException("the model went away");
+        });
+        assertThatThrownBy(() -> store.publishStreaming(2, failing, fields(2), true, 0))
+                .hasMessageContaining("cannot write " + store.snapshotDir(2) + "/user_embeddings.npy")
+                .hasMessageContaining("the model went away");
+        assertThat(store.manifest(2)).isNull();
+        assertThat(store.latestSequence()).isEqualTo(1L);
+    }
+
+    @Test
     void verifyReportsTamperedMissingAndIncompleteSnapshots() throws Exception {
         SnapshotStore store = store();
         store.publish(1, files(1f), fields(1), true, 0);
