@@ -8,12 +8,12 @@ import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.IdMapFile;
 import io.twotower.connectors.snapshot.NpyFormat;
 import io.twotower.connectors.snapshot.SnapshotStore;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.twotower.model.TwoTowerModel;
 import io.twotower.job.online.OnlineJob;
 import io.twotower.job.plot.PlotSamples;
 import io.twotower.job.online.WindowReport;
+import io.twotower.job.train.SnapshotParameters;
 import io.twotower.job.train.TrainingJob;
 import io.twotower.model.TwoTowerConfig;
 import org.apache.flink.configuration.Configuration;
@@ -273,8 +273,7 @@ class OnlineJobITCase {
         }
         float[] exported = NpyFormat.values(Files.readAllBytes(folder.resolve("user_embeddings.npy")));
         try (NDManager manager = NDManager.newBaseManager()) {
-            TwoTowerModel model = TwoTowerModel.of(manager, config, NDList.decode(manager,
-                    Files.readAllBytes(folder.resolve("model_parameters.ndlist"))));
+            TwoTowerModel model = SnapshotParameters.read(store.snapshotDir(last), manager.newSubManager(), config);
             int[] all = java.util.stream.IntStream.range(0, users.length).toArray();
             float[] expected = model.userVectors(manager, all, latest, 0, users.length).toFloatArray();
             assertThat(exported).hasSameSizeAs(expected);

@@ -101,7 +101,7 @@ class S3SnapshotITCase {
         String folder = run + String.format("%06d/", latest);
         assertThat(keys).contains(run + "LATEST", "train/twotower_results.json", "train/training_curves.png",
                 "train/training_curves.svg",
-                folder + "user_embeddings.npy", folder + "item_embeddings.npy", folder + "model_parameters.ndlist",
+                folder + "user_embeddings.npy", folder + "item_embeddings.npy", folder + "model_parameters.chunked",
                 folder + "customer_id_map.parquet", folder + "item_id_map.parquet", folder + "manifest.json");
         assertThat(keys).noneMatch(k -> k.contains(".tmp") || k.contains("probe"));
         assertThat(keys).hasSize(4 + 6 * store.sequences().size());

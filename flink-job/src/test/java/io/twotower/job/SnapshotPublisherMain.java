@@ -45,7 +45,7 @@ public final class SnapshotPublisherMain {
         files.put("item_embeddings.npy", NpyFormat.encode(vectors(random, rows), rows, DIMENSION));
         byte[] parameters = new byte[rows * 32];
         random.nextBytes(parameters);
-        files.put("model_parameters.ndlist", parameters);
+        files.put("model_parameters.chunked", parameters);
         return files;
     }
 

@@ -2,7 +2,12 @@ package io.twotower.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Exact full-catalog ranking of held-out positives: for each (user, positive) row, the number of catalog
@@ -19,7 +24,7 @@ public final class RetrievalEvaluator {
 
     /** Every item's vector (eval mode, no dropout), computed {@code blockSize} items at a time. */
     public NDArray allItemVectors(TwoTowerModel model, NDManager manager) {
-        return allVectors(model.itemTower(), manager);
+        return inOneMatrix(model.numItems(), model.dModel(), manager, (scope, consumer) -> forEachItemBlock(model, scope, consumer));
     }
 
     /** Every user's vector (eval mode) from the user id alone, in blocks (seed mode). */
@@ -32,16 +37,34 @@ public final class RetrievalEvaluator {
      * when unknown) for the history tower, from the id in seed mode, in blocks.
      */
     public NDArray allUserVectors(TwoTowerModel model, int[][] histories, NDManager manager) {
+        return inOneMatrix(model.numUsers(), model.dModel(), manager,
+                (scope, consumer) -> forEachUserBlock(model, histories, scope, consumer));
+    }
+
+    /** Receives consecutive blocks of a matrix's rows; {@code rows} is closed after the call. */
+    public interface BlockConsumer {
+        void accept(int start, NDArray rows) throws IOException;
+    }
+
+    /**
+     * Every item's vector (eval mode), {@code blockSize} items at a time in row order, each block handed to
+     * {@code consumer} and closed: what writes a catalog of any size without the whole matrix in memory.
+     */
+    public void forEachItemBlock(TwoTowerModel model, NDManager manager, BlockConsumer consumer) throws IOException {
+        Tower tower = model.itemTower();
+        inBlocks(tower.rows(), manager, (scope, start, end) -> tower.forward(
+                scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64), false), consumer);
+    }
+
+    /** As {@link #forEachItemBlock} for every user's vector, as {@link #allUserVectors(TwoTowerModel, int[][], NDManager)}. */
+    public void forEachUserBlock(TwoTowerModel model, int[][] histories, NDManager manager, BlockConsumer consumer)
+            throws IOException {
         int[] users = new int[model.numUsers()];
         for (int u = 0; u < users.length; u++) {
             users[u] = u;
         }
-        return inBlocks(users.length, manager, (scope, start, end) -> model.userVectors(scope, users, histories, start, end));
-    }
-
-    private NDArray allVectors(Tower tower, NDManager manager) {
-        return inBlocks(tower.rows(), manager, (scope, start, end) -> tower.forward(
-                scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64), false));
+        inBlocks(users.length, manager, (scope, start, end) -> model.userVectors(scope, users, histories, start, end),
+                consumer);
     }
 
     /** Rows [start, end) of a matrix, computed in {@code scope}. */
@@ -49,21 +72,34 @@ public final class RetrievalEvaluator {
         NDArray rows(NDManager scope, int start, int end);
     }
 
-    /** The n rows of {@code block}, {@code blockSize} at a time, joined into one matrix owned by {@code manager}. */
-    private NDArray inBlocks(int n, NDManager manager, Block block) {
+    /** Runs a {@code forEach...Block} method. */
+    private interface BlockSource {
+        void forEach(NDManager scope, BlockConsumer consumer) throws IOException;
+    }
+
+    /** The n rows of {@code block}, {@code blockSize} at a time, each handed to {@code consumer} in its own scope. */
+    private void inBlocks(int n, NDManager manager, Block block, BlockConsumer consumer) throws IOException {
         JniUtils.setGradMode(false);
-        NDArray all = null;
         for (int start = 0; start < n; start += blockSize) {
             int end = Math.min(n, start + blockSize);
             try (NDManager scope = manager.newSubManager()) {
-                NDArray rows = block.rows(scope, start, end);
-                NDArray joined = all == null ? rows : all.concat(rows, 0);
-                joined.attach(manager);
-                if (all != null) {
-                    all.close();
-                }
-                all = joined;
+                consumer.accept(start, block.rows(scope, start, end));
             }
+        }
+    }
+
+    /**
+     * The blocks of {@code source} copied into one n x d matrix owned by {@code manager}, allocated once (joining
+     * block by block would copy the matrix so far at every block: quadratic in the catalog).
+     */
+    private static NDArray inOneMatrix(int n, int d, NDManager manager, BlockSource source) {
+        NDArray all = manager.zeros(new Shape(n, d));
+        try {
+            source.forEach(manager, (start, rows) -> all.set(
+                    new NDIndex("{}:{}", start, start + rows.getShape().get(0)), rows));
+        } catch (IOException e) {
+            all.close();
+            throw new UncheckedIOException(e);
         }
         return all;
     }

@@ -1,7 +1,6 @@
 package io.twotower.job.online;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +13,7 @@ import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.job.plot.JobPlots;
 import io.twotower.job.train.DeviceSelector;
 import io.twotower.job.train.EmbeddingExport;
+import io.twotower.job.train.SnapshotParameters;
 import io.twotower.job.trainer.CheckpointStats;
 import io.twotower.job.trainer.TrainerCheckpoint;
 import io.twotower.job.trainer.ProgressMeter;
@@ -162,9 +162,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         }
         users = Vocabulary.of(SnapshotFiles.users(snapshot));
         items = Vocabulary.of(SnapshotFiles.items(snapshot));
-        byte[] params = SnapshotStore.read(new Path(snapshot, EmbeddingExport.MODEL_PARAMETERS));
-        NDManager manager = root.newSubManager();
-        TwoTowerModel model = TwoTowerModel.of(manager, spec.config, NDList.decode(manager, params));
+        // The weights stream in chunk by chunk into libtorch memory (a table of any size, no copy on the heap).
+        TwoTowerModel model = SnapshotParameters.read(snapshot, root.newSubManager(), spec.config);
         if (model.numUsers() != users.size() || model.numItems() != items.size()) {
             throw new IOException("--init-from " + snapshot + ": the weights (" + model.numUsers() + " users, "
                     + model.numItems() + " items) do not match the id maps (" + users.size() + ", " + items.size() + ")");
@@ -414,18 +413,18 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
 
     private void publish(WindowReport r, boolean makeLatest) throws IOException {
         TwoTowerModel model = trainer.model();
-        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator, latestHistoryArray());
-        files.put(DatasetLayout.USER_MAP, SnapshotFiles.idMap(DatasetLayout.USER_ID_COLUMN,
-                DatasetLayout.USER_IDX_COLUMN, users.ids()));
-        files.put(DatasetLayout.ITEM_MAP, SnapshotFiles.idMap(DatasetLayout.ITEM_ID_COLUMN,
-                DatasetLayout.ITEM_IDX_COLUMN, items.ids()));
+        Map<String, SnapshotStore.FileWriter> files = EmbeddingExport.files(model, evaluator, latestHistoryArray());
+        files.put(DatasetLayout.USER_MAP, SnapshotStore.FileWriter.of(SnapshotFiles.idMap(DatasetLayout.USER_ID_COLUMN,
+                DatasetLayout.USER_IDX_COLUMN, users.ids())));
+        files.put(DatasetLayout.ITEM_MAP, SnapshotStore.FileWriter.of(SnapshotFiles.idMap(DatasetLayout.ITEM_ID_COLUMN,
+                DatasetLayout.ITEM_IDX_COLUMN, items.ids())));
         ObjectNode fields = EmbeddingExport.manifestFields(model, spec.config, "online", trainer.steps());
         fields.put("window", Instant.ofEpochMilli(r.windowStart).toString());
         fields.put("events_trained", run.totals.trained);
         fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), r.recall)
                 .put("Recall@" + spec.config.evalTopK() + "_exclude_history", r.recallExcludeHistory)
                 .put("train_loss", r.loss);
-        snapshots.publish(run.totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
+        snapshots.publishStreaming(run.totals.snapshotSequence, files, fields, makeLatest, spec.keepSnapshots);
         if (makeLatest) {
             run.totals.latestSequence = run.totals.snapshotSequence;
         }

@@ -1,16 +1,20 @@
 package io.twotower.job.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import io.twotower.connectors.snapshot.NpyFormat;
 import io.twotower.connectors.snapshot.NpzFormat;
+import io.twotower.connectors.snapshot.SnapshotStore;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twotower.model.ChunkedArrays;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,11 +23,11 @@ import java.util.Map;
  * The files of an embedding snapshot: every user's and item's vector (eval mode) and the weights. With
  * the history tower, also {@code user_tower.npz}: what a reader needs to compute a user vector from any
  * history (docs/snapshot-format.md shows the numpy code), e.g. for a user who arrived after the snapshot.
+ * Every file streams: matrices go out in bounded row chunks, so the heap never holds a table.
  */
 public final class EmbeddingExport {
     public static final String USER_EMBEDDINGS = "user_embeddings.npy";
     public static final String ITEM_EMBEDDINGS = "item_embeddings.npy";
-    public static final String MODEL_PARAMETERS = "model_parameters.ndlist";
     public static final String USER_TOWER = "user_tower.npz";
 
     private EmbeddingExport() {}
@@ -53,44 +57,84 @@ public final class EmbeddingExport {
     }
 
     /**
-     * The snapshot's files; {@code histories[u]} is user u's latest history (oldest first) for the history
-     * tower's user vectors, null in seed mode.
+     * The snapshot's files, each written as it streams into the store; {@code histories[u]} is user u's latest
+     * history (oldest first) for the history tower's user vectors, null in seed mode.
      */
-    public static Map<String, byte[]> files(TwoTowerModel model, RetrievalEvaluator evaluator, int[][] histories) {
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        try (NDManager scope = model.manager().newSubManager()) {
-            NDArray users = evaluator.allUserVectors(model, histories, scope);
-            NDArray items = evaluator.allItemVectors(model, scope);
-            files.put(USER_EMBEDDINGS, NpyFormat.encode(users.toFloatArray(), model.numUsers(), model.dModel()));
-            files.put(ITEM_EMBEDDINGS, NpyFormat.encode(items.toFloatArray(), model.numItems(), model.dModel()));
-        }
-        // The weights in DJL's NDList encoding, in TwoTowerModel.parameterNames() order, for warm starts.
-        files.put(MODEL_PARAMETERS, new NDList(model.parameters()).encode());
+    public static Map<String, SnapshotStore.FileWriter> files(TwoTowerModel model, RetrievalEvaluator evaluator,
+            int[][] histories) {
+        return files(model, evaluator, histories, ChunkedArrays.DEFAULT_CHUNK_BYTES);
+    }
+
+    /** As above, the weights and matrices passing through the heap {@code chunkBytes} at a time (tests: tiny). */
+    static Map<String, SnapshotStore.FileWriter> files(TwoTowerModel model, RetrievalEvaluator evaluator,
+            int[][] histories, int chunkBytes) {
+        Map<String, SnapshotStore.FileWriter> files = new LinkedHashMap<>();
+        // The vectors in the evaluator's blocks, each written and freed before the next is computed.
+        files.put(USER_EMBEDDINGS, out -> {
+            out.write(NpyFormat.header(model.numUsers(), model.dModel()));
+            try (NDManager scope = model.manager().newSubManager()) {
+                evaluator.forEachUserBlock(model, histories, scope, (start, rows) -> writeRows(out, rows, chunkBytes));
+            }
+        });
+        files.put(ITEM_EMBEDDINGS, out -> {
+            out.write(NpyFormat.header(model.numItems(), model.dModel()));
+            try (NDManager scope = model.manager().newSubManager()) {
+                evaluator.forEachItemBlock(model, scope, (start, rows) -> writeRows(out, rows, chunkBytes));
+            }
+        });
+        // The weights, in TwoTowerModel.parameterNames() order, for warm starts and final_recall.
+        files.put(SnapshotParameters.FILE, out -> SnapshotParameters.write(model, out, chunkBytes));
         if (model.historyLength() > 0) {
-            files.put(USER_TOWER, userTower(model));
+            files.put(USER_TOWER, out -> NpzFormat.write(out, userTower(model, chunkBytes)));
         }
         return files;
     }
 
     /** The history tower's weights by name: item_embedding, user_embedding, then per layer linear/norm weight and bias. */
-    private static byte[] userTower(TwoTowerModel model) {
-        Map<String, byte[]> arrays = new LinkedHashMap<>();
+    private static Map<String, NpzFormat.EntryWriter> userTower(TwoTowerModel model, int chunkBytes) {
+        Map<String, NpzFormat.EntryWriter> arrays = new LinkedHashMap<>();
         NDArray[] user = model.userTower().parameters();
-        arrays.put("item_embedding", matrix(model.itemTower().parameters()[0]));
+        arrays.put("item_embedding", matrix(model.itemTower().parameters()[0], chunkBytes));
         if (model.usesParameter(0)) {
-            arrays.put("user_embedding", matrix(user[0]));
+            arrays.put("user_embedding", matrix(user[0], chunkBytes));
         }
         for (int layer = 0; layer < 2; layer++) {
             int base = 1 + layer * 4;
-            arrays.put("linear" + layer + "_weight", matrix(user[base]));
-            arrays.put("linear" + layer + "_bias", NpyFormat.encodeVector(user[base + 1].toFloatArray()));
-            arrays.put("norm" + layer + "_weight", NpyFormat.encodeVector(user[base + 2].toFloatArray()));
-            arrays.put("norm" + layer + "_bias", NpyFormat.encodeVector(user[base + 3].toFloatArray()));
+            arrays.put("linear" + layer + "_weight", matrix(user[base], chunkBytes));
+            arrays.put("linear" + layer + "_bias", vector(user[base + 1]));
+            arrays.put("norm" + layer + "_weight", vector(user[base + 2]));
+            arrays.put("norm" + layer + "_bias", vector(user[base + 3]));
         }
-        return NpzFormat.encode(arrays);
+        return arrays;
     }
 
-    private static byte[] matrix(NDArray a) {
-        return NpyFormat.encode(a.toFloatArray(), (int) a.getShape().get(0), (int) a.getShape().get(1));
+    /** A 2-D parameter as .npy: the header, then its rows in chunks. */
+    private static NpzFormat.EntryWriter matrix(NDArray a, int chunkBytes) {
+        return out -> {
+            out.write(NpyFormat.header(a.getShape().get(0), (int) a.getShape().get(1)));
+            writeRows(out, a, chunkBytes);
+        };
+    }
+
+    private static NpzFormat.EntryWriter vector(NDArray a) {
+        return out -> {
+            float[] values = a.toFloatArray();
+            out.write(NpyFormat.vectorHeader(values.length));
+            out.write(NpyFormat.littleEndian(values, values.length));
+        };
+    }
+
+    /** The float32 rows of a matrix, little-endian, {@code chunkBytes} of them at a time through the heap. */
+    static void writeRows(OutputStream out, NDArray matrix, int chunkBytes) throws IOException {
+        long rows = matrix.getShape().get(0);
+        long cols = matrix.getShape().get(1);
+        long perChunk = Math.max(1, chunkBytes / (4 * Math.max(1, cols)));
+        for (long start = 0; start < rows; start += perChunk) {
+            long end = Math.min(rows, start + perChunk);
+            try (NDArray slice = matrix.get(new NDIndex("{}:{}", start, end))) {
+                float[] values = slice.toFloatArray();
+                out.write(NpyFormat.littleEndian(values, values.length));
+            }
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.twotower.job.train;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -10,6 +9,7 @@ import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.SnapshotStore;
+import io.twotower.connectors.snapshot.StorageErrors;
 import io.twotower.connectors.source.EpochDecisionEvent;
 import io.twotower.job.trainer.CheckpointStats;
 import io.twotower.job.trainer.TrainerCheckpoint;
@@ -24,6 +24,7 @@ import io.twotower.model.TrainingProgress;
 import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
 import io.twotower.model.TwoTowerTrainer;
+import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -334,15 +336,24 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     }
 
     private void publishSnapshot(TwoTowerModel model, int epoch, double recall, double loss) throws IOException {
-        Map<String, byte[]> files = EmbeddingExport.files(model, evaluator, latestHistories());
+        Map<String, SnapshotStore.FileWriter> files = EmbeddingExport.files(model, evaluator, latestHistories());
         DatasetLayout layout = new DatasetLayout(new Path(spec.dataDir));
-        files.put(DatasetLayout.USER_MAP, SnapshotStore.read(layout.userMap()));
-        files.put(DatasetLayout.ITEM_MAP, SnapshotStore.read(layout.itemMap()));
+        files.put(DatasetLayout.USER_MAP, out -> copy(layout.userMap(), out));
+        files.put(DatasetLayout.ITEM_MAP, out -> copy(layout.itemMap(), out));
         ObjectNode fields = EmbeddingExport.manifestFields(model, spec.config, "train", trainer.steps());
         fields.put("epoch", epoch);
         fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), recall).put("train_loss", loss);
         run.snapshotSequence++;
-        snapshots.publish(run.snapshotSequence, files, fields, true, spec.keepSnapshots);
+        snapshots.publishStreaming(run.snapshotSequence, files, fields, true, spec.keepSnapshots);
+    }
+
+    /** The prepared data's id map, as it is, into the snapshot (a catalog's map can be large: no whole copy). */
+    private static void copy(Path file, OutputStream out) throws IOException {
+        try (FSDataInputStream in = file.getFileSystem().open(file)) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            throw StorageErrors.describe("cannot read", file, e);
+        }
     }
 
     /**
@@ -368,7 +379,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's,
             // read back from its snapshot (a snapshot is published only for a new best, so it is the last one).
             try (NDManager scope = root.newSubManager()) {
-                TwoTowerModel best = TwoTowerModel.of(scope, spec.config, bestModelParameters(scope));
+                TwoTowerModel best = bestModel(scope);
                 finalMetrics = evaluate(best);
                 finalMetrics.set("short_history", evaluateShortHistories(best, validation, validationHistories));
                 finalRecall = finalMetrics.get(spec.config.excludeHistory() ? "exclude_history" : "all_items")
@@ -413,15 +424,14 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         return metrics;
     }
 
-    /** The weights of the best model, from its snapshot, after checking the snapshot against its manifest. */
-    private NDList bestModelParameters(NDManager manager) throws IOException {
+    /** The best model, from its snapshot (streamed, chunk by chunk), after checking the snapshot against its manifest. */
+    private TwoTowerModel bestModel(NDManager manager) throws IOException {
         List<String> problems = snapshots.verify(run.snapshotSequence);
         if (!problems.isEmpty()) {
             throw new IOException("the best model's snapshot " + snapshots.snapshotDir(run.snapshotSequence)
                     + " does not verify: " + problems);
         }
-        Path file = new Path(snapshots.snapshotDir(run.snapshotSequence), EmbeddingExport.MODEL_PARAMETERS);
-        return NDList.decode(manager, SnapshotStore.read(file));
+        return SnapshotParameters.read(snapshots.snapshotDir(run.snapshotSequence), manager, spec.config);
     }
 
     @Override
