@@ -374,6 +374,8 @@ class OnlineJobITCase {
         OnlineJob.Options first = options(topic, out, "it-savepoint");
         first.untilLatest = false;
         first.spec.windowMillis = Duration.ofDays(30).toMillis();
+        // Two windows a file, so windows.jsonl rolls during the runs and across the restore.
+        first.spec.windowsPerFile = 2;
         Configuration conf = new Configuration();
         conf.setString("execution.checkpointing.interval", "500 ms");
         conf.setString("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
@@ -397,6 +399,7 @@ class OnlineJobITCase {
         OnlineJob.Options second = options(topic, out, "it-savepoint");
         second.untilLatest = false;
         second.spec.windowMillis = first.spec.windowMillis;
+        second.spec.windowsPerFile = first.spec.windowsPerFile;
         Configuration resume = new Configuration();
         resume.setString("execution.state-recovery.path", savepoint);
         resume.setString("execution.checkpointing.interval", "500 ms");
@@ -418,10 +421,26 @@ class OnlineJobITCase {
         assertThat(results.get("restored_at_events").get(0).asLong()).isPositive();
         assertThat(results.get("events").asLong()).isEqualTo(3000);
         assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(3000);
+        // The rolled files, then windows.jsonl: every window once, in order, none longer than two lines.
+        List<String> files = new ArrayList<>();
+        try (var listing = Files.list(out)) {
+            listing.map(p -> p.getFileName().toString()).filter(n -> n.matches("windows-\\d{6}\\.jsonl")).sorted()
+                    .forEach(files::add);
+        }
+        files.add("windows.jsonl");
+        assertThat(files).hasSize(results.get("windows_files").asInt()).hasSizeGreaterThan(2);
         long windowEvents = 0;
-        for (String line : Files.readAllLines(out.resolve("windows.jsonl"))) {
-            windowEvents += JSON.readTree(line).get("events").asLong();
+        List<Long> starts = new ArrayList<>();
+        for (String file : files) {
+            List<String> lines = Files.readAllLines(out.resolve(file));
+            assertThat(lines).hasSizeBetween(1, 2);
+            for (String line : lines) {
+                JsonNode w = JSON.readTree(line);
+                windowEvents += w.get("events").asLong();
+                starts.add(w.get("windowStart").asLong());
+            }
         }
         assertThat(windowEvents).isEqualTo(3000);
+        assertThat(starts).hasSize(results.get("windows").asInt()).isSorted().doesNotHaveDuplicates();
     }
 }

@@ -78,8 +78,8 @@ public final class OnlineJob {
                         .withIdleness(o.idleTimeout))
                 .name("event time")
                 .keyBy(e -> e.user)
-                .process(new UserHistoryFunction(
-                        Math.max(o.spec.maxHistory, o.spec.config.historyLength()))).name("user history");
+                .process(new UserHistoryFunction(Math.max(o.spec.maxHistory, o.spec.config.historyLength()),
+                        o.spec.historyTtlMillis)).name("user history");
         return examples.connect(deadLetters)
                 .transform("online two-tower", TypeInformation.of(WindowReport.class), new OnlineTrainerOperator(o.spec))
                 .setParallelism(1)

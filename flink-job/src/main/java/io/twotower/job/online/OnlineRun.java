@@ -12,18 +12,27 @@ import java.util.TreeMap;
 import static io.twotower.job.trainer.StateStreams.readInts;
 import static io.twotower.job.trainer.StateStreams.readText;
 import static io.twotower.job.trainer.StateStreams.writeInts;
-import static io.twotower.job.trainer.StateStreams.writeText;
 
 /**
  * The bookkeeping of an {@code online} run beside the trainer and the vocabularies: the event-time windows still
- * open, the lines already written to windows.jsonl, the whole-run totals and each user's latest history (for the
- * history tower's exported user vectors). Checkpointed with the trainer, in the operator's state format.
+ * open, the newest lines of windows.jsonl (a bounded {@link WindowLog}), the whole-run totals and each user's
+ * latest history (for the history tower's exported user vectors). Checkpointed with the trainer, in the operator's
+ * state format. Its size is bounded by the users (one history of at most history_length items each), the open
+ * windows and the window log's file size, not by the events or windows of the run.
  */
 final class OnlineRun {
+    /** Restores kept in restoredAtEvents (the newest); {@link Totals#restores} counts them all. */
+    static final int MAX_RESTORES_LISTED = 100;
+
     /** Open windows by start time. */
     final TreeMap<Long, WindowStats> open = new TreeMap<>();
-    /** windows.jsonl so far, one JSON line per closed window. */
-    final List<String> windowLines = new ArrayList<>();
+    /** The closed windows' lines (windows.jsonl and the files it rolled into). */
+    WindowLog windowLog = new WindowLog();
+    /**
+     * Every window line of a checkpoint of versions 1 to 3 (they kept them all), until the operator has moved them
+     * into a {@link WindowLog} ({@link WindowLog#migrate}); null otherwise.
+     */
+    List<String> legacyWindowLines;
     final Totals totals = new Totals();
     /** Per user, the latest items (oldest first) the history tower's snapshot user vectors read. */
     final Map<Integer, int[]> latestHistories = new HashMap<>();
@@ -72,7 +81,18 @@ final class OnlineRun {
         long batches;
         /** Judged windows in a row that were regressions (RegressionGuard). */
         int consecutiveRegressions;
+        /** The events counted at the newest restores (at most MAX_RESTORES_LISTED of them). */
         List<Long> restoredAtEvents = new ArrayList<>();
+        long restores;
+    }
+
+    /** Records a restore after {@code events} events: counted, and listed among the newest ones. */
+    void restored(long events) {
+        totals.restores++;
+        totals.restoredAtEvents.add(events);
+        while (totals.restoredAtEvents.size() > MAX_RESTORES_LISTED) {
+            totals.restoredAtEvents.remove(0);
+        }
     }
 
     void write(DataOutputStream out) throws IOException {
@@ -89,10 +109,7 @@ final class OnlineRun {
             out.writeLong(w.firstArrivalMs);
             out.writeLong(w.lastArrivalMs);
         }
-        out.writeInt(windowLines.size());
-        for (String line : windowLines) {
-            writeText(out, line);
-        }
+        windowLog.write(out);
         out.writeLong(totals.events);
         out.writeLong(totals.hits);
         out.writeLong(totals.trained);
@@ -128,12 +145,15 @@ final class OnlineRun {
         for (WindowStats w : open.values()) {
             out.writeLong(w.ranked);
         }
+        out.writeLong(totals.restores);
     }
 
     /**
      * Reads what {@link #write} wrote; {@code version} 1 lacks the remembered histories and the accepted recall,
      * versions 1 and 2 the publication cadence (a restored run then publishes at its next window, as they did) and
-     * the ranked counts (they ranked every event but the {@code pendingEvents} restored with them).
+     * the ranked counts (they ranked every event but the {@code pendingEvents} restored with them); versions 1 to 3
+     * kept every window line (left in {@link #legacyWindowLines} for the operator to roll into files) and listed
+     * every restore.
      */
     static OnlineRun read(DataInputStream in, int version, int pendingEvents) throws IOException {
         OnlineRun run = new OnlineRun();
@@ -152,9 +172,14 @@ final class OnlineRun {
             w.lastArrivalMs = in.readLong();
             run.open.put(w.start, w);
         }
-        int lines = in.readInt();
-        for (int i = 0; i < lines; i++) {
-            run.windowLines.add(readText(in));
+        if (version >= 4) {
+            run.windowLog = WindowLog.read(in);
+        } else {
+            int lines = in.readInt();
+            run.legacyWindowLines = new ArrayList<>(lines);
+            for (int i = 0; i < lines; i++) {
+                run.legacyWindowLines.add(readText(in));
+            }
         }
         Totals totals = run.totals;
         totals.events = in.readLong();
@@ -202,6 +227,7 @@ final class OnlineRun {
                 w.ranked = w.events;
             }
         }
+        totals.restores = version >= 4 ? in.readLong() : totals.restoredAtEvents.size();
         return run;
     }
 }

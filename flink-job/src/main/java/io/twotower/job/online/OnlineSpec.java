@@ -30,4 +30,8 @@ public final class OnlineSpec implements Serializable {
     public int regressionPatience = 3;
     public int keepSnapshots = 5;
     public int maxHistory = 50;
+    /** A user's history expires after this long without events (processing time; 0: never). */
+    public long historyTtlMillis = 0;
+    /** windows.jsonl holds at most this many windows; full ones roll into windows-NNNNNN.jsonl (WindowLog). */
+    public int windowsPerFile = WindowLog.DEFAULT_LINES_PER_FILE;
 }

@@ -64,7 +64,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainerOperator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int STATE_VERSION = 3;
+    /** 4: the window lines as a bounded WindowLog, the count of restores. */
+    static final int STATE_VERSION = 4;
     public static final String WINDOWS_FILE = "windows.jsonl";
     static final String RESULTS_FILE = "online_results.json";
 
@@ -91,6 +92,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private transient ProgressMeter progressMeter;
     private transient SnapshotCadence cadence;
     private transient RegressionGuard regressionGuard;
+    /** The NDArrays open under the trainer's manager at the last progress line: a leak shows as growth. */
+    private transient volatile int openArrays;
 
     /** One event waiting for its mini-batch. */
     private static final class Pending {
@@ -126,7 +129,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         cadence = new SnapshotCadence(spec);
         regressionGuard = new RegressionGuard(spec);
         if (restored) {
-            run.totals.restoredAtEvents.add(run.totals.events);
+            run.restored(run.totals.events);
+            if (run.legacyWindowLines != null) {
+                run.windowLog = WindowLog.migrate(run.legacyWindowLines, new Path(spec.outputDir), spec.windowsPerFile);
+                run.legacyWindowLines = null;
+            }
             LOG.info("Restored online trainer after {} events ({} users, {} items)", run.totals.events, users.size(),
                     items.size());
         } else {
@@ -148,6 +155,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         getMetricGroup().gauge("windows", () -> run.totals.windows);
         getMetricGroup().gauge("bestWindowRecallAtK", () -> run.totals.bestRecall);
         getMetricGroup().gauge("deadLettered", () -> run.totals.deadLettered);
+        getMetricGroup().gauge("openNDArrays", () -> openArrays);
         metrics = TrainerMetrics.register(getMetricGroup());
         progressMeter = new ProgressMeter(ProgressMeter.DEFAULT_INTERVAL_NANOS, "events");
         progressMeter.restart(System.nanoTime(), run.totals.events);
@@ -308,9 +316,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         // Windows can be long (a day of events): say how far the stream has got between their reports.
         String line = progressMeter.line(System.nanoTime(), run.totals.events, 0);
         if (line != null) {
-            LOG.info("{} so far ({} trained, {} dead-lettered), {} users, {} items, open windows from {}", line,
-                    run.totals.trained, run.totals.deadLettered, users.size(), items.size(),
-                    run.open.isEmpty() ? "-" : Instant.ofEpochMilli(run.open.firstKey()));
+            // Counted on the trainer's thread (the managers are not meant to be walked while a step runs).
+            openArrays = root.getManagedArrays().size();
+            LOG.info("{} so far ({} trained, {} dead-lettered), {} users, {} items, {} open NDArrays, open windows"
+                    + " from {}", line, run.totals.trained, run.totals.deadLettered, users.size(), items.size(),
+                    openArrays, run.open.isEmpty() ? "-" : Instant.ofEpochMilli(run.open.firstKey()));
         }
     }
 
@@ -405,9 +415,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                         + "new users=%d, new items=%d, loss=%.4f, lr=%.3g%s", Instant.ofEpochMilli(r.windowStart),
                 r.events, spec.config.evalTopK(), r.recall, r.recallExcludeHistory, r.trained, r.newUsers, r.newItems, r.loss, r.learningRate,
                 r.regression ? " REGRESSION: LATEST stays on the previous snapshot" : ""));
-        run.windowLines.add(JSON.writeValueAsString(r));
-        writeFile(new Path(spec.outputDir, WINDOWS_FILE), String.join("\n", run.windowLines) + "\n");
-        curves.windowClosed(run.windowLines);
+        run.windowLog.append(new Path(spec.outputDir), JSON.writeValueAsString(r), spec.windowsPerFile);
+        curves.windowClosed(run.windowLog.recentLines());
         output.collect(new StreamRecord<>(r));
     }
 
@@ -460,14 +469,16 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                 run.totals.ranked == 0 ? 0 : (double) run.totals.hitsExcludeHistory / run.totals.ranked);
         results.put("best_window_recall", Math.max(0, run.totals.bestRecall));
         results.put("optimizer_steps", trainer == null ? 0 : trainer.steps());
+        results.put("restores", run.totals.restores);
         results.putPOJO("restored_at_events", run.totals.restoredAtEvents);
+        results.put("windows_files", run.totals.windows == 0 ? 0 : run.windowLog.rolled + 1);
         if (run.totals.latestSequence > 0) {
             results.put("latest_snapshot", snapshots.snapshotDir(run.totals.latestSequence).toString());
         }
         checkpoints.addTo(results);
         results.putPOJO("model_config", spec.config.asMap());
         writeFile(new Path(spec.outputDir, RESULTS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
-        curves.finished(run.windowLines);
+        curves.finished(run.windowLog.recentLines());
         LOG.info("Online run done: {}", results);
     }
 
@@ -516,7 +527,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         {
             int version = in.readInt();
             // Version 1 (before the history tower) lacks the remembered histories and the accepted recall, 1 and 2
-            // the publication cadence and ranked counts (OnlineRun.read), and held the trainer as one byte array.
+            // the publication cadence and ranked counts and held the trainer as one byte array, 1 to 3 kept every
+            // window line (OnlineRun.read).
             if (version < 1 || version > STATE_VERSION) {
                 throw new IOException("unsupported online trainer checkpoint version " + version + " (this build reads 1"
                         + " to " + STATE_VERSION + ")");
