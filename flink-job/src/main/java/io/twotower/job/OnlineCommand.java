@@ -3,9 +3,11 @@ package io.twotower.job;
 import io.twotower.connectors.kafka.EventFormat;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
+import io.twotower.job.cli.RetainedCheckpoints;
 import io.twotower.job.online.OnlineJob;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.TimeUtils;
@@ -20,14 +22,18 @@ import java.util.Set;
 
 /** {@code online}: incremental training from Kafka events (until cancelled, or --until-latest). */
 final class OnlineCommand {
+    /** Flink's option for the checkpoint or savepoint a job starts from. */
+    static final String RECOVERY_PATH = "execution.state-recovery.path";
+    static final String RETENTION = "execution.checkpointing.externalized-checkpoint-retention";
+
     private OnlineCommand() {}
 
     static int run(CliArgs cli) throws Exception {
         cli.rejectUnknown(Set.of("bootstrap-servers", "topic", "output", "init-from", "group-id", "dead-letter-topic",
                 "until-latest", "window", "snapshot-every", "snapshot-min-interval", "snapshot-min-events", "rank-share",
                 "regression-tolerance", "regression-min-events", "regression-patience", "keep-snapshots", "run-id",
-                "config", "user-field", "item-field", "time-field", "max-history", "checkpoint-interval",
-                "out-of-orderness", "idle-timeout", "kafka.*"), "online");
+                "config", "user-field", "item-field", "time-field", "max-history", "history-ttl", "windows-per-file",
+                "checkpoint-interval", "resume-from", "out-of-orderness", "idle-timeout", "kafka.*"), "online");
         OnlineJob.Options o = new OnlineJob.Options();
         o.bootstrapServers = cli.required("bootstrap-servers");
         o.topic = cli.required("topic");
@@ -76,15 +82,50 @@ final class OnlineCommand {
         }
         o.spec.keepSnapshots = cli.getInt("keep-snapshots", 5);
         o.spec.maxHistory = cli.getInt("max-history", 50);
+        if (o.spec.maxHistory < 1) {
+            throw new IllegalArgumentException("--max-history must be at least 1 (items kept per user)");
+        }
+        String ttl = cli.get("history-ttl", "none");
+        o.spec.historyTtlMillis = ttl.equals("none") ? 0 : TimeUtils.parseDuration(ttl).toMillis();
+        if (o.spec.historyTtlMillis < 0) {
+            throw new IllegalArgumentException("--history-ttl must be a duration (e.g. 30 d) or none, got " + ttl);
+        }
+        o.spec.windowsPerFile = cli.getInt("windows-per-file", o.spec.windowsPerFile);
+        if (o.spec.windowsPerFile < 1) {
+            throw new IllegalArgumentException("--windows-per-file must be at least 1");
+        }
 
         Map<String, String> flink = new LinkedHashMap<>(cli.flinkOptions());
         int interval = cli.getInt("checkpoint-interval", 0);
         if (interval > 0) {
             flink.put("execution.checkpointing.interval", interval + " ms");
-            if (!FlinkEnvironments.configuration(Map.of()).containsKey("execution.checkpointing.dir")) {
+            Configuration cluster = FlinkEnvironments.configuration(Map.of());
+            if (!cluster.containsKey("execution.checkpointing.dir")) {
                 flink.putIfAbsent("execution.checkpointing.dir",
                         TrainCommand.qualified(new Path(o.spec.outputDir, "checkpoints")));
             }
+            if (!cluster.containsKey(RETENTION)) {
+                // A run that is cancelled (or whose process is stopped) keeps its last checkpoint, so --resume-from
+                // latest can pick it up: online has no end to wait for, and a stop is how it is upgraded.
+                flink.putIfAbsent(RETENTION, "RETAIN_ON_CANCELLATION");
+            }
+        }
+        String resumeFrom = cli.get("resume-from", null);
+        if (resumeFrom != null) {
+            if (flink.containsKey(RECOVERY_PATH)) {
+                throw new IllegalArgumentException("--resume-from and -D" + RECOVERY_PATH + " both name the state to "
+                        + "resume from: give one");
+            }
+            String location = resumeFrom;
+            if (resumeFrom.equals("latest")) {
+                Map<String, String> effective = new LinkedHashMap<>(FlinkEnvironments.configuration(Map.of()).toMap());
+                effective.putAll(flink);
+                location = effective.getOrDefault("execution.checkpointing.dir",
+                        TrainCommand.qualified(new Path(o.spec.outputDir, "checkpoints")));
+            }
+            String checkpoint = RetainedCheckpoints.resolve(location);
+            System.out.printf(Locale.ROOT, "Resuming from %s%n", checkpoint);
+            flink.put(RECOVERY_PATH, checkpoint);
         }
         StreamExecutionEnvironment env = FlinkEnvironments.create(flink);
         // A plain sink at parallelism 1 (it joins the trainer's slot group), so savepoints carry no client state.

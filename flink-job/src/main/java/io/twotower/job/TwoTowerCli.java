@@ -29,6 +29,8 @@ public final class TwoTowerCli {
             "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
             "          [--until-latest] [--window 1h] [--snapshot-every 1] [--snapshot-min-interval 0s]",
             "          [--snapshot-min-events 0] [--rank-share auto] [--group-id ..] [--dead-letter-topic ..] [--kafka.<prop>=<value>]",
+            "          [--checkpoint-interval <ms>] [--resume-from <checkpoint|latest>] [--max-history 50]",
+            "          [--history-ttl none|<duration>] [--windows-per-file 1000]",
             "  replay  --input <ratings.csv> --bootstrap-servers <host:port> --topic <topic> [--rate <events/s>]",
             "  snapshots list|show|verify <uri>",
             "  plot    <train or online output folder | twotower_results.json | windows.jsonl> [--output <dir>]",
