@@ -22,7 +22,7 @@ public final class TwoTowerCli {
     private static final Logger LOG = LoggerFactory.getLogger(TwoTowerCli.class);
     private static final String USAGE = String.join("\n",
             "Usage: twotower-job.jar <command> [options]",
-            "  prepare --input <csv|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
+            "  prepare --input <csv|csv.gz|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
             "          [--time-column timestamp] [--max-history 50] [--tie-break hash|input|item] [--seed 0]",
             "          [--holdout val|val+test]",
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",

@@ -112,7 +112,7 @@ class BadTrainingInputITCase {
     void prepareOnABadTimestampNamesTheLineAndColumn(@TempDir Path dir) throws Exception {
         assertThat(prepareError(dir, "badtime.csv",
                 "userId,movieId,rating,timestamp\n1,10,4.0,1600000000\n1,11,3.5,yesterday\n"))
-                .contains("badtime.csv: line 3, column 'timestamp': 'yesterday' is not a numeric timestamp");
+                .contains("badtime.csv: line 3, column 'timestamp': 'yesterday' is not a timestamp (expected epoch seconds");
     }
 
     /**

@@ -6,20 +6,42 @@ import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.IdMapFile;
 import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
+import io.twotower.connectors.parquet.FlinkOutputFile;
 import io.twotower.job.prepare.Holdout;
 import io.twotower.job.prepare.PrepareJob;
 import io.twotower.job.prepare.TieBreak;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -272,11 +294,118 @@ class PrepareJobITCase {
         Path badTime = dir.resolve("bad_time.csv");
         Files.write(badTime, List.of("userId,movieId,timestamp", "1,2,3", "1,3,yesterday"));
         assertThatThrownBy(() -> prepare(badTime.toString(), dir.resolve("o2").toString()))
-                .hasStackTraceContaining("bad_time.csv: line 3, column 'timestamp': 'yesterday' is not a numeric timestamp");
+                .hasStackTraceContaining(
+                        "bad_time.csv: line 3, column 'timestamp': 'yesterday' is not a timestamp (expected epoch seconds");
 
         Path empty = dir.resolve("empty.csv");
         Files.write(empty, new byte[0]);
         assertThatThrownBy(() -> prepare(empty.toString(), dir.resolve("o3").toString()))
                 .hasStackTraceContaining("empty.csv: the file is empty");
+    }
+
+    /**
+     * The same log three ways: plain CSV with epoch seconds, gzip CSV in a folder with ISO-8601 times in every
+     * accepted form, and Parquet with the ISO times as a string column. All three prepare to the same rows.
+     */
+    @Test
+    void gzipCsvAndParquetWithIsoTimesPrepareLikeEpochSeconds(@TempDir Path dir) throws Exception {
+        Path epoch = SyntheticInteractions.writeCsv(dir.resolve("epoch.csv"), 40, 30, 3, 6, 7);
+        List<String> lines = Files.readAllLines(epoch);
+        List<String> isoLines = new ArrayList<>(List.of(lines.get(0)));
+        List<String[]> isoCells = new ArrayList<>();
+        Set<String> forms = new HashSet<>();
+        for (int n = 1; n < lines.size(); n++) {
+            String[] cells = lines.get(n).split(",");
+            cells[3] = isoForm(Long.parseLong(cells[3]), n);
+            forms.add(cells[3].charAt(10) + cells[3].substring(19));
+            isoLines.add(String.join(",", cells));
+            isoCells.add(cells);
+        }
+        assertThat(forms).containsExactlyInAnyOrder("TZ", "T+05:30", "T", "T.250Z", "T-0800", " Z");
+
+        Path gzFolder = Files.createDirectories(dir.resolve("gz"));
+        try (Writer w = new OutputStreamWriter(new GZIPOutputStream(
+                Files.newOutputStream(gzFolder.resolve("log.csv.gz"))), StandardCharsets.UTF_8)) {
+            w.write(String.join("\n", isoLines) + "\n");
+        }
+        Path parquet = dir.resolve("log.parquet");
+        writeStringTimeParquet(parquet, isoCells);
+
+        String expected = prepare(epoch.toString(), dir.resolve("out-epoch").toString());
+        assertThat(new ObjectMapper().readTree(expected).get("train_rows").asInt()).isEqualTo(40 * 5);
+        String expectedRows = rowsDigest(dir.resolve("out-epoch"), 40, 30);
+        for (Path input : List.of(gzFolder, parquet)) {
+            Path out = dir.resolve("out-" + input.getFileName());
+            assertThat(prepare(input.toString(), out.toString())).as("%s", input).isEqualTo(expected);
+            assertThat(rowsDigest(out, 40, 30)).as("%s", input).isEqualTo(expectedRows);
+            for (String map : List.of(DatasetLayout.ITEM_MAP, DatasetLayout.USER_MAP)) {
+                assertThat(Files.readAllBytes(out.resolve(map))).as("%s %s", input, map)
+                        .isEqualTo(Files.readAllBytes(dir.resolve("out-epoch").resolve(map)));
+            }
+        }
+    }
+
+    /** {@code epochSeconds} as ISO-8601 text, in one of six forms chosen by {@code n}. */
+    static String isoForm(long epochSeconds, int n) {
+        Instant t = Instant.ofEpochSecond(epochSeconds);
+        switch (n % 6) {
+            case 0:
+                return DateTimeFormatter.ISO_INSTANT.format(t);
+            case 1:
+                return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t.atOffset(ZoneOffset.ofHoursMinutes(5, 30)));
+            case 2:
+                return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(t.atOffset(ZoneOffset.UTC));
+            case 3:
+                return DateTimeFormatter.ISO_INSTANT.format(t.plusMillis(250));
+            case 4:
+                return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t.atOffset(ZoneOffset.ofHours(-8)))
+                        .replace("-08:00", "-0800");
+            default:
+                return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t.atOffset(ZoneOffset.UTC)).replace('T', ' ');
+        }
+    }
+
+    /** A Parquet log of CSV cells (userId, movieId, -, timestamp): userId and timestamp as strings, movieId int64. */
+    static void writeStringTimeParquet(Path file, List<String[]> rows) throws Exception {
+        MessageType schema = Types.buildMessage()
+                .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("userId")
+                .required(PrimitiveTypeName.INT64).named("movieId")
+                .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("timestamp")
+                .named("interactions");
+        SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
+                new FlinkOutputFile(new org.apache.flink.core.fs.Path(file.toString()))).withType(schema).build()) {
+            for (String[] cells : rows) {
+                writer.write(groups.newGroup().append("userId", cells[0]).append("movieId", Long.parseLong(cells[1]))
+                        .append("timestamp", cells[3]));
+            }
+        }
+    }
+
+    @Test
+    void badIsoTimesNameTheFileRowAndColumn(@TempDir Path dir) throws Exception {
+        // Gzip is recognised by its magic bytes, whatever the name.
+        Path gz = dir.resolve("bad_time_gz.csv");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write("userId,movieId,timestamp\n1,2,2024-03-05T10:15:30Z\n1,3,2024-13-05T10:15:30Z\n"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        assertThatThrownBy(() -> prepare(gz.toString(), dir.resolve("o1").toString())).hasStackTraceContaining(
+                "bad_time_gz.csv: line 3, column 'timestamp': '2024-13-05T10:15:30Z' is not a timestamp (expected");
+
+        Path parquet = dir.resolve("bad_time.parquet");
+        writeStringTimeParquet(parquet, List.of(new String[] {"1", "2", "", "2024-03-05"},
+                new String[] {"1", "3", "", "2024-03-05 10:15"}, new String[] {"1", "4", "", "March 5th"}));
+        assertThatThrownBy(() -> prepare(parquet.toString(), dir.resolve("o2").toString())).hasStackTraceContaining(
+                "bad_time.parquet: row 2, column 'timestamp': 'March 5th' is not a timestamp (expected");
+
+        Path truncated = dir.resolve("truncated.csv.gz");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(Files.readAllBytes(SyntheticInteractions.writeCsv(dir.resolve("log.csv"), 20, 10, 2, 50, 1)));
+        }
+        Files.write(truncated, Arrays.copyOf(bytes.toByteArray(), bytes.size() / 2));
+        assertThatThrownBy(() -> prepare(truncated.toString(), dir.resolve("o3").toString()))
+                .hasStackTraceContaining("truncated.csv.gz: line ").hasStackTraceContaining(": cannot read: ");
     }
 }

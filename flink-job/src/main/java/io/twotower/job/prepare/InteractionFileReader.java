@@ -6,20 +6,26 @@ import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.util.Collector;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 
 /**
- * Reads one interaction log file (CSV with a header, or Parquet), given as its index in the input's file list,
- * and emits its rows with their position (file index, line or row). A bounded job must fail fast on bad input,
- * so any problem fails with the file, the line or row, and the column.
+ * Reads one interaction log file (CSV with a header, gzipped or not, or Parquet), given as its index in the input's
+ * file list, and emits its rows with their position (file index, line or row) and time ({@link InteractionTimestamps},
+ * from a text or an integer column). A bounded job must fail fast on bad input, so any problem fails with the file,
+ * the line or row, and the column.
  */
 public final class InteractionFileReader implements FlatMapFunction<Integer, Interaction> {
     private static final long serialVersionUID = 1L;
+
+    private static final int BUFFER_BYTES = 1 << 16;
 
     private final String userColumn;
     private final String itemColumn;
@@ -48,8 +54,9 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
             throw new IOException(path + ": file not found");
         }
         try (FSDataInputStream in = path.getFileSystem().open(path);
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String header = reader.readLine();
+                BufferedReader reader = new BufferedReader(
+                        new InputStreamReader(decompressed(in), StandardCharsets.UTF_8), BUFFER_BYTES)) {
+            String header = readLine(reader, path, 1);
             if (header == null) {
                 throw new IOException(path + ": the file is empty (expected a header line)");
             }
@@ -60,7 +67,7 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
             long rows = 0;
             long lineNo = 1;
             String line;
-            while ((line = reader.readLine()) != null) {
+            while ((line = readLine(reader, path, lineNo + 1)) != null) {
                 lineNo++;
                 if (line.isBlank()) {
                     continue;
@@ -77,6 +84,25 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
                 rows++;
             }
             return rows;
+        }
+    }
+
+    /** The file's text: gunzipped when it starts with gzip's magic bytes, whatever its name. */
+    private static InputStream decompressed(InputStream in) throws IOException {
+        BufferedInputStream buffered = new BufferedInputStream(in, BUFFER_BYTES);
+        buffered.mark(2);
+        int b0 = buffered.read();
+        int b1 = buffered.read();
+        buffered.reset();
+        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(buffered, BUFFER_BYTES) : buffered;
+    }
+
+    /** A truncated or corrupt gzip stream fails with the file and the line it could not read. */
+    private static String readLine(BufferedReader reader, Path path, long lineNo) throws IOException {
+        try {
+            return reader.readLine();
+        } catch (IOException e) {
+            throw new IOException(String.format("%s: line %d: cannot read: %s", path, lineNo, e.getMessage()), e);
         }
     }
 
@@ -124,20 +150,10 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
     }
 
     private long parseTime(Path path, String where, String value) throws IOException {
-        String v = value.trim();
         try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            try {
-                double d = Double.parseDouble(v);
-                if (Double.isFinite(d)) {
-                    return (long) d;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            throw new IOException(String.format(
-                    "%s: %s, column '%s': '%s' is not a numeric timestamp", path, where, timeColumn, v));
+            return InteractionTimestamps.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(String.format("%s: %s, column '%s': %s", path, where, timeColumn, e.getMessage()));
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code prepare} batch job: interaction logs (CSV or Parquet) to the notebook's prepared-data layout.
+ * The {@code prepare} batch job: interaction logs (CSV, gzip CSV or Parquet) to the notebook's prepared-data layout.
  * Files are read in parallel, histories are ordered per user (keyed), and one writer assigns dense ids.
  */
 public final class PrepareJob {
@@ -55,7 +55,7 @@ public final class PrepareJob {
                 .setParallelism(1);
     }
 
-    /** The input file, or the .csv/.parquet files of an input folder. */
+    /** The input file, or the .csv, .csv.gz and .parquet files of an input folder. */
     static List<String> inputFiles(Path input) throws IOException {
         FileSystem fs = input.getFileSystem();
         if (!fs.exists(input)) {
@@ -65,12 +65,12 @@ public final class PrepareJob {
         if (fs.getFileStatus(input).isDir()) {
             for (FileStatus s : fs.listStatus(input)) {
                 String name = s.getPath().getName();
-                if (!s.isDir() && (name.endsWith(".csv") || name.endsWith(".parquet"))) {
+                if (!s.isDir() && (name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".parquet"))) {
                     files.add(s.getPath().toString());
                 }
             }
             if (files.isEmpty()) {
-                throw new IOException(input + ": --input folder holds no .csv or .parquet file");
+                throw new IOException(input + ": --input folder holds no .csv, .csv.gz or .parquet file");
             }
             files.sort(String::compareTo);
         } else {
