@@ -8,8 +8,9 @@
 #   - every Flink key in conf/flink/config.yaml, in the compose file's FLINK_PROPERTIES and in the
 #     FlinkDeployment's flinkConfiguration is an option of Flink 2.2.1 and its value parses
 #     (tools/config-check/FlinkConfigCheck.java over the cluster jars of tools/servers)
-#   - the memory settings of JobManager, CPU and GPU TaskManagers pass Flink's own calculator
-#     (BashJavaUtils, as Flink's start scripts run it)
+#   - the memory settings of JobManager, CPU and GPU TaskManagers, and of the catalog-sized TaskManagers
+#     (conf/flink/taskmanager-*.yaml over config.yaml), pass Flink's own calculator (BashJavaUtils, as
+#     Flink's start scripts run it)
 # Needs Java 17, Maven (first run resolves jars) and python3 with PyYAML (Debian's python3-yaml is
 # installed when missing). ~20 s when the jars are resolved. Prints PASS/FAIL per check.
 set -euo pipefail
@@ -72,8 +73,9 @@ def load(rel):
 
 # every YAML file of the deployment parses
 docs = {}
+sized = sorted(f for f in os.listdir(os.path.join(root, "conf/flink")) if re.fullmatch(r"taskmanager-[\w.-]+\.yaml", f))
 for rel in ["conf/flink/config.yaml", "conf/flink-local/config.yaml", "conf/twotower.yaml",
-            "docker/docker-compose.yml", "docker/k8s/flinkdeployment.yaml"]:
+            "docker/docker-compose.yml", "docker/k8s/flinkdeployment.yaml"] + [f"conf/flink/{f}" for f in sized]:
     try:
         docs[rel] = load(rel)
         check(isinstance(docs[rel], dict), f"{rel}: not a mapping")
@@ -274,6 +276,19 @@ for name in ("jobmanager", "taskmanager", "taskmanager-gpu"):
     if name == "taskmanager":
         check((overrides or {}).get("external-resources") == "none", "compose: the CPU TaskManager must set external-resources: none")
 
+# catalog-sized TaskManagers (README "Sizing a TaskManager for a catalog"): FLINK_PROPERTIES-style overrides
+check(sized, "conf/flink: no taskmanager-*.yaml sizing examples")
+for f in sized:
+    overrides = docs[f"conf/flink/{f}"]
+    check(all(isinstance(v, (str, int, float)) for v in overrides.values()), f"conf/flink/{f}: not flat 'key: value' lines")
+    for key in ("taskmanager.memory.task.off-heap.size", "taskmanager.memory.task.heap.size",
+                "taskmanager.memory.managed.size", "taskmanager.memory.process.size"):
+        check(key in overrides, f"conf/flink/{f}: sets no {key}")
+    check(f in open(os.path.join(root, "conf/flink/config.yaml")).read(), f"conf/flink/config.yaml does not mention {f}")
+    check(f in open(os.path.join(root, "README.md")).read(), f"README.md does not mention {f}")
+    merged = dict(flink); merged.update(overrides)
+    write_conf("conf-" + f[:-len(".yaml")], merged)
+
 spec = k8s.get("spec", {})
 check(k8s.get("apiVersion") == "flink.apache.org/v1beta1" and k8s.get("kind") == "FlinkDeployment", "flinkdeployment: apiVersion/kind")
 fc = {k: v for k, v in (spec.get("flinkConfiguration") or {}).items()}
@@ -313,7 +328,10 @@ FLIB="$(tt_lib flink)"
 printf 'rootLogger.level = OFF\n' >"$OUT/log4j-off.properties"
 mkdir -p "$OUT/classes"
 javac -nowarn -d "$OUT/classes" -cp "$FLIB/*" tools/config-check/FlinkConfigCheck.java
+sized=()
+for f in conf/flink/taskmanager-*.yaml; do sized+=("conf-$(basename "$f" .yaml)"); done
 confs=("$OUT/conf-base" "$OUT/conf-jobmanager" "$OUT/conf-taskmanager" "$OUT/conf-taskmanager-gpu" "$OUT/conf-k8s")
+for c in "${sized[@]}"; do confs+=("$OUT/$c"); done
 # dynamic keys: S3 (passed to Hadoop's S3A), external-resource.<name>.*, the Kubernetes integration
 # (flink-kubernetes is not in the session cluster's jars), high-availability.storageDir of the HA services,
 # containerized.{taskmanager,master}.env.<NAME> (prefixes in ResourceManagerOptions, not ConfigOptions),
@@ -342,9 +360,9 @@ for c in conf-jobmanager conf-k8s; do
   echo "  JobManager ($c):"
   memory GET_JM_RESOURCE_PARAMS "$OUT/$c"
 done
-for c in conf-base conf-taskmanager conf-taskmanager-gpu conf-k8s; do
+for c in conf-base conf-taskmanager conf-taskmanager-gpu conf-k8s "${sized[@]}"; do
   echo "  TaskManager ($c):"
   memory GET_TM_RESOURCE_PARAMS "$OUT/$c"
 done
-pass "memory settings of JobManager, CPU, GPU and Kubernetes TaskManagers pass Flink's calculator"
+pass "memory settings of JobManager, CPU, GPU, Kubernetes and catalog-sized TaskManagers (${sized[*]#conf-}) pass Flink's calculator"
 echo "check-deployment-files: $passed passed, 0 failed"
