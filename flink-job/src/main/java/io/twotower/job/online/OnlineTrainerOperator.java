@@ -491,9 +491,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        long start = System.nanoTime();
-        long bytes = TrainerCheckpoint.write(context, this::writeState);
-        checkpoints.taken(context.getCheckpointId(), bytes, (System.nanoTime() - start) / 1e9);
+        TrainerCheckpoint.write(context, this::writeState, checkpoints);
     }
 
     @Override

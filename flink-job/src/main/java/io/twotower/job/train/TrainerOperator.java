@@ -437,9 +437,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        long start = System.nanoTime();
-        long bytes = TrainerCheckpoint.write(context, this::writeState);
-        checkpoints.taken(context.getCheckpointId(), bytes, (System.nanoTime() - start) / 1e9);
+        TrainerCheckpoint.write(context, this::writeState, checkpoints);
     }
 
     @Override

@@ -71,15 +71,20 @@ public final class TrainerCheckpoint {
         return restored;
     }
 
-    /** Writes the state into this checkpoint's raw operator state; returns the bytes written. */
-    public static long write(StateSnapshotContext context, StateWriter writer) throws Exception {
+    /**
+     * Writes the state into this checkpoint's raw operator state and records its size and the time the write took
+     * in {@code stats} (confirmed when Flink reports the checkpoint complete).
+     */
+    public static void write(StateSnapshotContext context, StateWriter writer, CheckpointStats stats)
+            throws Exception {
+        long start = System.nanoTime();
         OperatorStateCheckpointOutputStream raw = context.getRawOperatorStateOutput();
         raw.startNewPartition();
         Counting counting = new Counting(raw);
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(counting, BUFFER));
         writer.write(out);
         out.flush();
-        return counting.count;
+        stats.taken(context.getCheckpointId(), counting.count, (System.nanoTime() - start) / 1e9);
     }
 
     /** Counts what passes (DataOutputStream.size() is an int and stops at 2 GB). Flink closes the raw stream. */
