@@ -51,8 +51,7 @@ public final class RetrievalEvaluator {
      * {@code consumer} and closed: what writes a catalog of any size without the whole matrix in memory.
      */
     public void forEachItemBlock(TwoTowerModel model, NDManager manager, BlockConsumer consumer) throws IOException {
-        Tower tower = model.itemTower();
-        inBlocks(tower.rows(), manager, (scope, start, end) -> tower.forward(
+        inBlocks(model.numItems(), manager, (scope, start, end) -> model.itemVectors(
                 scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64), false), consumer);
     }
 

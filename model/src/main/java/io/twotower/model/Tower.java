@@ -26,20 +26,26 @@ public final class Tower {
     /** F.normalize's epsilon. */
     private static final float NORMALIZE_EPS = 1e-12f;
 
+    /** The notebook's embedding init: N(0, 0.1). */
+    public static final double EMBEDDING_STD = 0.1;
+
     private final String name;
     private final int dModel;
     private final float dropout;
     private final NDArray[] parameters;
+    /** The standard deviation new embedding rows are drawn with (a grown vocabulary), as the table's own init. */
+    private final double rowStd;
 
     /**
      * {@code nativeTable}: the embedding table is already in memory libtorch allocated (filled in chunks), so it is
      * adopted as it is rather than copied by {@link NativeArrays#own}, which would hold it twice for a moment.
      */
-    private Tower(String name, int dModel, float dropout, NDArray[] parameters, boolean nativeTable) {
+    private Tower(String name, int dModel, float dropout, NDArray[] parameters, boolean nativeTable, double rowStd) {
         this.name = name;
         this.dModel = dModel;
         this.dropout = dropout;
         this.parameters = parameters;
+        this.rowStd = rowStd;
         for (int i = 0; i < parameters.length; i++) {
             if (i > 0 || !nativeTable) {
                 parameters[i] = NativeArrays.own(parameters[i]);
@@ -59,7 +65,13 @@ public final class Tower {
 
     /** A freshly initialised tower: embeddings N(0, 0.1), Linear layers as PyTorch's default init. */
     public static Tower initialise(String name, NDManager manager, int rows, int dModel, float dropout, SplitMix64 rng) {
-        return initialise(name, manager, rows, dModel, dropout, rng, ChunkedArrays.DEFAULT_CHUNK_BYTES);
+        return initialise(name, manager, rows, dModel, dropout, rng, ChunkedArrays.DEFAULT_CHUNK_BYTES, EMBEDDING_STD);
+    }
+
+    /** As above with embeddings N(0, {@code embeddingStd}) (the sequence model's Xavier-normal table). */
+    static Tower initialise(String name, NDManager manager, int rows, int dModel, float dropout, SplitMix64 rng,
+            double embeddingStd) {
+        return initialise(name, manager, rows, dModel, dropout, rng, ChunkedArrays.DEFAULT_CHUNK_BYTES, embeddingStd);
     }
 
     /**
@@ -67,9 +79,9 @@ public final class Tower {
      * same numbers in the same order as one draw of the whole table, with no table-sized {@code float[]} on the heap.
      */
     static Tower initialise(String name, NDManager manager, int rows, int dModel, float dropout, SplitMix64 rng,
-            int chunkBytes) {
+            int chunkBytes, double embeddingStd) {
         NDArray[] p = new NDArray[9];
-        p[0] = normalTable(manager, rows, dModel, rng, chunkBytes);
+        p[0] = normalTable(manager, rows, dModel, rng, chunkBytes, embeddingStd);
         for (int layer = 0; layer < 2; layer++) {
             int base = 1 + layer * 4;
             // nn.Linear: kaiming_uniform(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias the same.
@@ -79,16 +91,17 @@ public final class Tower {
             p[base + 2] = manager.ones(new Shape(dModel));
             p[base + 3] = manager.zeros(new Shape(dModel));
         }
-        return new Tower(name, dModel, dropout, p, true);
+        return new Tower(name, dModel, dropout, p, true, embeddingStd);
     }
 
-    /** A rows x dModel table of N(0, 0.1) draws in row-major order, allocated by libtorch and filled in row chunks. */
-    private static NDArray normalTable(NDManager manager, long rows, int dModel, SplitMix64 rng, int chunkBytes) {
+    /** A rows x dModel table of N(0, std) draws in row-major order, allocated by libtorch and filled in row chunks. */
+    private static NDArray normalTable(NDManager manager, long rows, int dModel, SplitMix64 rng, int chunkBytes,
+            double std) {
         NDArray table = manager.zeros(new Shape(rows, dModel));
         long perChunk = Math.max(1, chunkBytes / (4L * dModel));
         for (long start = 0; start < rows; start += perChunk) {
             long end = Math.min(rows, start + perChunk);
-            float[] values = normal(rng, (end - start) * dModel, 0.1);
+            float[] values = normal(rng, (end - start) * dModel, std);
             try (NDArray chunk = manager.create(values, new Shape(end - start, dModel))) {
                 table.set(new NDIndex("{}:{}", start, end), chunk);
             }
@@ -103,10 +116,15 @@ public final class Tower {
 
     /** As above; {@code nativeTable}: the table was allocated by libtorch (e.g. {@link ChunkedArrays#read}). */
     static Tower of(String name, float dropout, NDArray[] parameters, boolean nativeTable) {
+        return of(name, dropout, parameters, nativeTable, EMBEDDING_STD);
+    }
+
+    /** As above; rows a vocabulary adds later are drawn N(0, {@code rowStd}). */
+    static Tower of(String name, float dropout, NDArray[] parameters, boolean nativeTable, double rowStd) {
         if (parameters.length != 9) {
             throw new IllegalArgumentException(name + " tower needs 9 parameter arrays, got " + parameters.length);
         }
-        return new Tower(name, (int) parameters[0].getShape().get(1), dropout, parameters, nativeTable);
+        return new Tower(name, (int) parameters[0].getShape().get(1), dropout, parameters, nativeTable, rowStd);
     }
 
     static float[] normal(SplitMix64 rng, long n, double std) {
@@ -148,7 +166,13 @@ public final class Tower {
                 x = dropout(x, dropout);
             }
         }
-        NDArray norm = x.norm(new int[] {1}, true).maximum(GraphScalars.of(x.getManager(), NORMALIZE_EPS));
+        return l2Normalise(x);
+    }
+
+    /** F.normalize(x, p=2, dim=-1): each row divided by max(its L2 norm, 1e-12). */
+    static NDArray l2Normalise(NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        NDArray norm = x.norm(new int[] {last}, true).maximum(GraphScalars.of(x.getManager(), NORMALIZE_EPS));
         return x.div(norm);
     }
 
@@ -164,7 +188,7 @@ public final class Tower {
         return x.mul(keep.muli(GraphScalars.of(manager, 1f / (1f - p))));
     }
 
-    /** Appends more embedding rows (a grown vocabulary), initialised N(0, 0.1) as the seed does. */
+    /** Appends more embedding rows (a grown vocabulary), initialised as the table was (N(0, 0.1) in the seed). */
     public void growRows(int newRows, SplitMix64 rng) {
         NDArray old = parameters[0];
         long rows = old.getShape().get(0);
@@ -172,7 +196,7 @@ public final class Tower {
             return;
         }
         NDManager manager = old.getManager();
-        NDArray extra = manager.create(normal(rng, (newRows - rows) * dModel, 0.1), new Shape(newRows - rows, dModel));
+        NDArray extra = manager.create(normal(rng, (newRows - rows) * dModel, rowStd), new Shape(newRows - rows, dModel));
         NDArray grown = old.concat(extra, 0);
         grown.attach(manager);
         grown.setRequiresGradient(true);

@@ -14,6 +14,7 @@ public final class TrainingBatch {
     private final int historyLength;
     private final int[] historyItems;
     private final int[] historyCounts;
+    private final boolean windows;
     private int size;
 
     /** A batch without histories (the seed model's user tower reads only the user id). */
@@ -22,6 +23,15 @@ public final class TrainingBatch {
     }
 
     public TrainingBatch(int capacity, int kNeg, int historyLength) {
+        this(capacity, kNeg, historyLength, false);
+    }
+
+    /**
+     * {@code windows}: each row is a sequence window for every-position training (model: sequence in {@code train}):
+     * its history's slots predict the next history item and the last one the positive.
+     */
+    public TrainingBatch(int capacity, int kNeg, int historyLength, boolean windows) {
+        this.windows = windows;
         this.capacity = capacity;
         this.kNeg = kNeg;
         this.users = new long[capacity];
@@ -94,6 +104,11 @@ public final class TrainingBatch {
 
     public int historyLength() {
         return historyLength;
+    }
+
+    /** Whether rows are sequence windows trained at every position (see the constructor). */
+    public boolean windows() {
+        return windows;
     }
 
     public int[] historyItems() {

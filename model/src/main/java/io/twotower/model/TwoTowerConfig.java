@@ -57,6 +57,11 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("embedding_lr", 0.0);
         DEFAULTS.put("adagrad_eps", 1e-8);
         DEFAULTS.put("adagrad_initial_accumulator", 0.0);
+        // The sequence tower (issue 15): a causal self-attention user tower over the last history_length items.
+        DEFAULTS.put("sequence_blocks", 2);
+        DEFAULTS.put("sequence_heads", 1);
+        DEFAULTS.put("sequence_training", "every_position");
+        DEFAULTS.put("item_tower_mlp", "auto");
     }
 
     private final Map<String, Object> values;
@@ -179,9 +184,9 @@ public final class TwoTowerConfig implements Serializable {
                 throw outOfRange("trainer_threads", "must be auto or an integer >= 1");
             }
         }
-        oneOf("model", "seed", "history");
+        oneOf("model", "seed", "history", "sequence");
         oneOf("history_pooling", "mean", "recency");
-        oneOf("negatives", "uniform", "in_batch", "mixed");
+        oneOf("negatives", "uniform", "in_batch", "mixed", "full");
         positive("history_length");
         positive("frequency_buckets");
         if (integer("frequency_hashes") < 1 || integer("frequency_hashes") > 8) {
@@ -200,6 +205,24 @@ public final class TwoTowerConfig implements Serializable {
         positiveNumber("adagrad_eps");
         if (!(adagradInitialAccumulator() >= 0) || Double.isInfinite(adagradInitialAccumulator())) {
             throw outOfRange("adagrad_initial_accumulator", "must be >= 0");
+        }
+        positive("sequence_blocks");
+        positive("sequence_heads");
+        oneOf("sequence_training", "every_position", "last_position");
+        oneOf("item_tower_mlp", "auto", "true", "false");
+        if (sequenceTower() && dModel() % sequenceHeads() != 0) {
+            throw outOfRange("sequence_heads", "must divide d_model (" + dModel() + ")");
+        }
+        if (sequenceTower() && negatives().equals("uniform")) {
+            throw outOfRange("negatives", "must be full, in_batch or mixed with model: sequence (every position is "
+                    + "trained against shared candidates; full: a softmax over the whole catalog, best where it fits)");
+        }
+        if (!sequenceTower() && !itemTowerMlp()) {
+            throw outOfRange("item_tower_mlp", "can be false only with model: sequence");
+        }
+        if (negatives().equals("full") && sparseEmbeddings()) {
+            throw outOfRange("embedding_optimizer", "must be dense with negatives: full (a softmax over the whole "
+                    + "catalog touches every item row in every step)");
         }
     }
 
@@ -259,13 +282,39 @@ public final class TwoTowerConfig implements Serializable {
     /** seed: the notebook's user tower over the user id; history: over the user's recent items too. */
     public String model() { return (String) values.get("model"); }
     public boolean historyTower() { return model().equals("history"); }
+    /** sequence: a causal self-attention encoder over the user's recent items (SequenceEncoder). */
+    public boolean sequenceTower() { return model().equals("sequence"); }
     /** Whether the user tower reads the user-id embedding: always in seed mode; with model: history, when set. */
-    public boolean userIdEmbedding() { return !historyTower() || (Boolean) values.get("user_id_embedding"); }
-    /** Most recent history items the history tower pools (0 in seed mode: no history is carried). */
-    public int historyLength() { return historyTower() ? integer("history_length") : 0; }
+    public boolean userIdEmbedding() {
+        return !sequenceTower() && (!historyTower() || (Boolean) values.get("user_id_embedding"));
+    }
+    /**
+     * Most recent history items the user tower reads: the history tower's pooling window or the sequence tower's
+     * max length (0 in seed mode: no history is carried).
+     */
+    public int historyLength() { return historyTower() || sequenceTower() ? integer("history_length") : 0; }
+    public int sequenceBlocks() { return integer("sequence_blocks"); }
+    public int sequenceHeads() { return integer("sequence_heads"); }
+    /**
+     * Whether {@code train} trains a sequence tower at every position of each row's window (one causal pass
+     * predicts every item of the history and the positive) rather than at the last position only.
+     */
+    public boolean everyPosition() { return sequenceTower() && values.get("sequence_training").equals("every_position"); }
+    /**
+     * Whether item vectors go through the item tower's MLP and L2 norm (scores: cosine times the logit scale); false
+     * only with model: sequence, where {@code auto} means false: items are their embedding rows and scores plain dot
+     * products, as SASRec.
+     */
+    public boolean itemTowerMlp() {
+        String v = (String) values.get("item_tower_mlp");
+        return v.equals("auto") ? !sequenceTower() : v.equals("true");
+    }
     public boolean recencyPooling() { return values.get("history_pooling").equals("recency"); }
     public double recencyDecay() { return number("recency_decay"); }
-    /** uniform (the notebook's k_neg per row), in_batch (the batch's positives) or mixed (both, shared). */
+    /**
+     * uniform (the notebook's k_neg per row), in_batch (the batch's positives), mixed (both, shared) or full (a
+     * softmax over the whole catalog).
+     */
     public String negatives() { return (String) values.get("negatives"); }
     public boolean logQCorrection() { return (Boolean) values.get("logq_correction"); }
     public int frequencyBuckets() { return integer("frequency_buckets"); }

@@ -22,12 +22,19 @@ public final class TwoTowerModel implements AutoCloseable {
     private final float logitScale;
     private final HistoryPooling pooling;
     private final boolean userIdEmbedding;
+    /** The sequence tower's encoder (model: sequence), else null. */
+    private final SequenceEncoder encoder;
+    /** Whether item vectors go through the item tower's MLP (else they are its embedding rows: model: sequence). */
+    private final boolean itemMlp;
 
-    private TwoTowerModel(NDManager manager, Tower userTower, Tower itemTower, TwoTowerConfig config) {
+    private TwoTowerModel(NDManager manager, Tower userTower, Tower itemTower, SequenceEncoder encoder,
+            TwoTowerConfig config) {
         this.manager = manager;
         this.userTower = userTower;
         this.itemTower = itemTower;
-        this.logitScale = (float) config.fixedLogitScale();
+        this.encoder = encoder;
+        this.itemMlp = config.itemTowerMlp();
+        this.logitScale = itemMlp ? (float) config.fixedLogitScale() : 1f;
         this.pooling = config.historyTower() ? HistoryPooling.of(config) : null;
         this.userIdEmbedding = config.userIdEmbedding();
     }
@@ -37,11 +44,20 @@ public final class TwoTowerModel implements AutoCloseable {
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x70E7L));
         float dropout = (float) config.dropout();
         Tower user = Tower.initialise("user", manager, numUsers, config.dModel(), dropout, rng);
-        Tower item = Tower.initialise("item", manager, numItems, config.dModel(), dropout, rng);
-        return new TwoTowerModel(manager, user, item, config);
+        if (!config.sequenceTower()) {
+            Tower item = Tower.initialise("item", manager, numItems, config.dModel(), dropout, rng);
+            return new TwoTowerModel(manager, user, item, null, config);
+        }
+        // SASRec's init: a Xavier-normal item table (std sqrt(2 / (N + d))), kept for rows a vocabulary adds later.
+        double std = SequenceEncoder.xavierStd(numItems, config.dModel());
+        Tower item = Tower.initialise("item", manager, numItems, config.dModel(), dropout, rng, std);
+        return new TwoTowerModel(manager, user, item, SequenceEncoder.initialise(manager, config, rng), config);
     }
 
-    /** A model over existing parameters, user tower's 9 arrays then item tower's 9, in state_dict order. */
+    /**
+     * A model over existing parameters in state_dict order: the user tower's 9 arrays, the item tower's 9 and, with
+     * model: sequence, the encoder's ({@link #parameterNames(TwoTowerConfig)}).
+     */
     public static TwoTowerModel of(NDManager manager, TwoTowerConfig config, NDList parameters) {
         return of(manager, config, parameters, false);
     }
@@ -56,20 +72,36 @@ public final class TwoTowerModel implements AutoCloseable {
     }
 
     private static TwoTowerModel of(NDManager manager, TwoTowerConfig config, NDList parameters, boolean nativeTables) {
+        int expected = parameterNames(config).length;
+        if (parameters.size() != expected) {
+            throw new IllegalArgumentException("model: " + config.model() + " with " + config.sequenceBlocks()
+                    + " sequence blocks has " + expected + " parameter arrays, got " + parameters.size());
+        }
+        for (NDArray p : parameters) {
+            p.attach(manager);
+        }
         NDArray[] user = new NDArray[9];
         NDArray[] item = new NDArray[9];
         for (int i = 0; i < 9; i++) {
             user[i] = parameters.get(i);
             item[i] = parameters.get(9 + i);
-            user[i].attach(manager);
-            item[i].attach(manager);
         }
         float dropout = (float) config.dropout();
+        SequenceEncoder encoder = null;
+        if (config.sequenceTower()) {
+            NDArray[] arrays = new NDArray[expected - 18];
+            for (int i = 0; i < arrays.length; i++) {
+                arrays[i] = parameters.get(18 + i);
+            }
+            encoder = SequenceEncoder.of(config, arrays);
+        }
+        double std = config.sequenceTower() ? SequenceEncoder.xavierStd(item[0].getShape().get(0), config.dModel())
+                : Tower.EMBEDDING_STD;
         return new TwoTowerModel(manager, Tower.of("user", dropout, user, nativeTables),
-                Tower.of("item", dropout, item, nativeTables), config);
+                Tower.of("item", dropout, item, nativeTables, std), encoder, config);
     }
 
-    /** Parameter names in {@link #parameters()} order, matching the notebook's state_dict. */
+    /** Parameter names of the seed and history models in {@link #parameters()} order, the notebook's state_dict. */
     public static String[] parameterNames() {
         String[] u = Tower.parameterNames("user");
         String[] i = Tower.parameterNames("item");
@@ -79,19 +111,34 @@ public final class TwoTowerModel implements AutoCloseable {
         return all;
     }
 
-    /** All trainable arrays: the user tower's then the item tower's. */
+    /** Parameter names of a model of {@code config} in {@link #parameters()} order (the encoder's last). */
+    public static String[] parameterNames(TwoTowerConfig config) {
+        String[] towers = parameterNames();
+        if (!config.sequenceTower()) {
+            return towers;
+        }
+        String[] encoder = SequenceEncoder.parameterNames(config.sequenceBlocks());
+        String[] all = new String[towers.length + encoder.length];
+        System.arraycopy(towers, 0, all, 0, towers.length);
+        System.arraycopy(encoder, 0, all, towers.length, encoder.length);
+        return all;
+    }
+
+    /** All trainable arrays: the user tower's, the item tower's, then (model: sequence) the encoder's. */
     public NDArray[] parameters() {
         NDArray[] u = userTower.parameters();
         NDArray[] i = itemTower.parameters();
-        NDArray[] all = new NDArray[u.length + i.length];
+        NDArray[] e = encoder == null ? new NDArray[0] : encoder.parameters();
+        NDArray[] all = new NDArray[u.length + i.length + e.length];
         System.arraycopy(u, 0, all, 0, u.length);
         System.arraycopy(i, 0, all, u.length, i.length);
+        System.arraycopy(e, 0, all, u.length + i.length, e.length);
         return all;
     }
 
     /** Seed-mode user vectors from ids alone; see {@link #userVectors(NDManager, long[], int, int[], int[], boolean)}. */
     public NDArray userVectors(NDArray userIds, boolean training) {
-        if (pooling != null) {
+        if (pooling != null || encoder != null) {
             throw new IllegalStateException("model: history needs each user's history for a user vector");
         }
         return userTower.forward(userIds, training);
@@ -114,6 +161,10 @@ public final class TwoTowerModel implements AutoCloseable {
      */
     public NDArray userVectors(NDManager scope, long[] users, int n, int[] historyItems, int[] historyCounts,
             boolean training, EmbeddingRows userRows, EmbeddingRows itemRows) {
+        if (encoder != null) {
+            return sequenceUserVectors(SequenceEncoder.lastSlot(
+                    sequenceOutputs(scope, n, historyItems, historyCounts, training, itemRows)));
+        }
         if (pooling == null) {
             return userTower.forwardInput(userRows.lookup(scope, users, n), training);
         }
@@ -129,6 +180,33 @@ public final class TwoTowerModel implements AutoCloseable {
         return userTower.forwardInput(input, training);
     }
 
+    /**
+     * The sequence tower's output at every slot, (n, history_length, d): row i's history is
+     * {@code historyItems[i * historyLength() ...]}, oldest first, {@code historyCounts[i]} items, left-padded.
+     */
+    public NDArray sequenceOutputs(NDManager scope, int n, int[] historyItems, int[] historyCounts, boolean training,
+            EmbeddingRows itemRows) {
+        int length = encoder.maxLength();
+        long[] slots = new long[n * length];
+        boolean[] valid = new boolean[n * length];
+        long padding = itemRows.paddingId();
+        for (int i = 0; i < n; i++) {
+            int count = Math.min(historyCounts[i], length);
+            int pad = length - count;
+            for (int j = 0; j < length; j++) {
+                valid[i * length + j] = j >= pad;
+                slots[i * length + j] = j >= pad ? historyItems[i * length + j - pad] : padding;
+            }
+        }
+        NDArray embedded = itemRows.lookup(scope, slots, slots.length).reshape(new Shape(n, length, dModel()));
+        return encoder.forward(scope, embedded, valid, n, training);
+    }
+
+    /** Encoder outputs as user vectors: as they are (dot-product scores), or L2-normalised when items go through the MLP. */
+    public NDArray sequenceUserVectors(NDArray outputs) {
+        return itemMlp ? Tower.l2Normalise(outputs) : outputs;
+    }
+
     /** As above, in eval mode, for rows {@code [from, to)} of per-row arrays: users[r] and histories[r] (oldest first). */
     public NDArray userVectors(NDManager scope, int[] users, int[][] histories, int from, int to) {
         int n = to - from;
@@ -136,10 +214,10 @@ public final class TwoTowerModel implements AutoCloseable {
         for (int r = from; r < to; r++) {
             ids[r - from] = users[r];
         }
-        if (pooling == null) {
+        if (pooling == null && encoder == null) {
             return userTower.forward(scope.create(ids), false);
         }
-        int length = pooling.length();
+        int length = historyLength();
         int[] items = new int[n * length];
         int[] counts = new int[n];
         for (int r = from; r < to; r++) {
@@ -151,23 +229,42 @@ public final class TwoTowerModel implements AutoCloseable {
         return userVectors(scope, ids, n, items, counts, false);
     }
 
-    /** Whether parameter i of {@link #parameters()} takes part in the forward pass (an unused one gets no gradient). */
+    /**
+     * Whether parameter i of {@link #parameters()} takes part in the forward pass (an unused one gets no gradient):
+     * with model: sequence the user tower is unused (its vector comes from the encoder) and, without the item MLP,
+     * the item tower's layers.
+     */
     public boolean usesParameter(int i) {
+        int towerArrays = userTower.parameters().length;
+        if (encoder != null) {
+            return i >= towerArrays && (itemMlp || i == towerArrays || i >= 2 * towerArrays);
+        }
         return i != 0 || pooling == null || userIdEmbedding;
     }
 
-    /** The history window the user tower pools (0 in seed mode). */
+    /** The history window the user tower reads: pooled (history) or encoded (sequence); 0 in seed mode. */
     public int historyLength() {
-        return pooling == null ? 0 : pooling.length();
+        return encoder != null ? encoder.maxLength() : pooling == null ? 0 : pooling.length();
+    }
+
+    /** The sequence tower's encoder, or null. */
+    public SequenceEncoder encoder() {
+        return encoder;
+    }
+
+    /** Whether item vectors are the item tower's MLP outputs (cosine scores), not its embedding rows (dot products). */
+    public boolean itemTowerMlp() {
+        return itemMlp;
     }
 
     public NDArray itemVectors(NDArray itemIds, boolean training) {
-        return itemTower.forward(itemIds, training);
+        return itemMlp ? itemTower.forward(itemIds, training) : itemTower.embed(itemIds);
     }
 
     /** Item vectors of ids {@code ids[0..n)}, reading the item table through {@code itemRows}. */
     public NDArray itemVectors(NDManager scope, long[] ids, int n, EmbeddingRows itemRows, boolean training) {
-        return itemTower.forwardInput(itemRows.lookup(scope, ids, n), training);
+        NDArray rows = itemRows.lookup(scope, ids, n);
+        return itemMlp ? itemTower.forwardInput(rows, training) : rows;
     }
 
     public float logitScale() {

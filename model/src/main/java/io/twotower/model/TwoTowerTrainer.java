@@ -101,7 +101,7 @@ public final class TwoTowerTrainer implements AutoCloseable {
 
     /** Every parameter (dense), or all but the two embedding tables (sparse embedding updates). */
     private static int[] denseIndices(TwoTowerConfig config) {
-        int n = TwoTowerModel.parameterNames().length;
+        int n = TwoTowerModel.parameterNames(config).length;
         return java.util.stream.IntStream.range(0, n)
                 .filter(i -> !config.sparseEmbeddings() || i != USER_TABLE && i != ITEM_TABLE).toArray();
     }
@@ -230,7 +230,17 @@ public final class TwoTowerTrainer implements AutoCloseable {
      * as negatives more often.
      */
     NDArray batchLoss(NDManager scope, TrainingBatch batch, boolean training) {
+        if (batch.windows()) {
+            return windowLoss(scope, batch, training);
+        }
         int b = batch.size();
+        if (config.negatives().equals("full")) {
+            if (training && rowGradients != null) {
+                throw new IllegalStateException("negatives: full needs dense embeddings");
+            }
+            NDArray u = model.userVectors(scope, batch.users(), b, batch.historyItems(), batch.historyCounts(), training);
+            return fullSoftmaxLoss(scope, u, Arrays.copyOf(batch.positives(), b), training);
+        }
         boolean shared = !config.negatives().equals("uniform");
         boolean withUniform = !config.negatives().equals("in_batch");
         int k = withUniform ? batch.kNeg() : 0;
@@ -290,6 +300,98 @@ public final class TwoTowerTrainer implements AutoCloseable {
         NDArray negScores = u.expandDims(1).mul(neg).sum(new int[] {2}).muli(logitScale);
         NDArray logits = posScores.concat(negScores, 1);
         return logits.logSoftmax(1).get(":, 0").neg().mean();
+    }
+
+    /**
+     * Every-position training of the sequence tower: one causal pass over each row's window, the cross-entropy of
+     * every slot's prediction of the item after it (the next history item; the positive at the last slot), averaged
+     * over all of the batch's predictions. Candidates: the whole catalog ({@code negatives: full}), or shared as
+     * in {@link #batchLoss}: the batch's distinct targets ({@code in_batch}) plus every row's uniform negatives
+     * ({@code mixed}), with the logQ correction.
+     */
+    private NDArray windowLoss(NDManager scope, TrainingBatch batch, boolean training) {
+        int b = batch.size();
+        int length = model.historyLength();
+        int[] items = batch.historyItems();
+        int[] counts = batch.historyCounts();
+        int predictions = 0;
+        for (int i = 0; i < b; i++) {
+            predictions += Math.min(counts[i], length);
+        }
+        if (predictions == 0) {
+            throw new IllegalArgumentException("a batch of sequence windows without any history item: every-position "
+                    + "training needs rows with a history");
+        }
+        long[] slotOf = new long[predictions];
+        long[] targets = new long[predictions];
+        int p = 0;
+        for (int i = 0; i < b; i++) {
+            int count = Math.min(counts[i], length);
+            int pad = length - count;
+            for (int j = 0; j < count; j++) {
+                slotOf[p] = (long) i * length + pad + j;
+                targets[p++] = j + 1 < count ? items[i * length + j + 1] : batch.positive(i);
+            }
+        }
+        boolean full = config.negatives().equals("full");
+        int k = config.negatives().equals("mixed") ? batch.kNeg() : 0;
+        stamp++;
+        long[] distinct = full ? null : new long[predictions + b * k];
+        long[] targetSlot = full ? targets : new long[predictions];
+        int n = 0;
+        if (!full) {
+            for (int j = 0; j < predictions; j++) {
+                n = slot((int) targets[j], distinct, n);
+                targetSlot[j] = itemSlot[(int) targets[j]];
+            }
+            int[] negatives = batch.negatives();
+            for (int j = 0; j < b * k; j++) {
+                n = slot(negatives[j], distinct, n);
+            }
+            if (training) {
+                int[] asInts = new int[predictions];
+                for (int j = 0; j < predictions; j++) {
+                    asInts[j] = (int) targets[j];
+                }
+                frequencies.update(asInts, predictions);
+            }
+        }
+        EmbeddingRows itemRows = EmbeddingRows.of(model.itemTower().table());
+        if (training && rowGradients != null) {
+            itemRows = gatherItemRows(scope, batch, distinct, n);
+        }
+        NDArray outputs = model.sequenceOutputs(scope, b, items, counts, training, itemRows)
+                .reshape(new Shape((long) b * length, model.dModel()));
+        // Rows by slot through torch.embedding, whose backward is cheap (see batchLoss).
+        NDArray u = model.sequenceUserVectors(
+                Embedding.embedding(scope.create(slotOf), outputs, SparseFormat.DENSE).singletonOrThrow());
+        if (full) {
+            return fullSoftmaxLoss(scope, u, targets, training);
+        }
+        NDArray v = model.itemVectors(scope, distinct, n, itemRows, training);
+        NDArray logits = u.matMul(v.transpose()).muli(GraphScalars.of(scope, model.logitScale()));
+        if (config.logQCorrection()) {
+            logits = logits.sub(scope.create(logInclusion(distinct, n, predictions, k), new Shape(1, n)));
+        }
+        return logits.logSoftmax(1).gather(scope.create(targetSlot).expandDims(1), 1).neg().mean();
+    }
+
+    /** Gives {@code item} the next slot among the step's distinct candidates unless it has one; returns the count. */
+    private int slot(int item, long[] distinct, int n) {
+        if (itemStamp[item] != stamp) {
+            itemStamp[item] = stamp;
+            itemSlot[item] = n;
+            distinct[n++] = item;
+        }
+        return n;
+    }
+
+    /** The mean cross-entropy of user vectors {@code u} against {@code targets} over every item of the catalog. */
+    private NDArray fullSoftmaxLoss(NDManager scope, NDArray u, long[] targets, boolean training) {
+        NDArray v = model.itemTowerMlp() ? model.itemVectors(scope.arange(0L, (long) model.numItems(), 1L,
+                ai.djl.ndarray.types.DataType.INT64), training) : model.itemTower().table();
+        NDArray logits = u.matMul(v.transpose()).muli(GraphScalars.of(scope, model.logitScale()));
+        return logits.logSoftmax(1).gather(scope.create(targets).expandDims(1), 1).neg().mean();
     }
 
     /** Touches the batch's candidates and (history tower) history items, and gathers them into a leaf. */

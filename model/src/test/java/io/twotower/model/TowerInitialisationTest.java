@@ -43,7 +43,7 @@ class TowerInitialisationTest {
         // 3 rows of 16 bytes per chunk: 4 chunks, the last one short.
         for (int chunkBytes : new int[] {1, 48, 50, 1 << 20}) {
             try (NDManager manager = NDManager.newBaseManager()) {
-                Tower tower = Tower.initialise("t", manager, rows, d, 0.1f, new SplitMix64(7), chunkBytes);
+                Tower tower = Tower.initialise("t", manager, rows, d, 0.1f, new SplitMix64(7), chunkBytes, Tower.EMBEDDING_STD);
                 NDArray[] p = tower.parameters();
                 assertThat(p[0].getShape().getShape()).containsExactly(rows, d);
                 for (int i = 0; i < 9; i++) {
