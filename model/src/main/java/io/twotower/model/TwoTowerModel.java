@@ -124,6 +124,18 @@ public final class TwoTowerModel implements AutoCloseable {
         return all;
     }
 
+    /** This model's parameter names, in {@link #parameters()} order. */
+    public String[] names() {
+        String[] towers = parameterNames();
+        if (encoder == null) {
+            return towers;
+        }
+        String[] e = SequenceEncoder.parameterNames(encoder.blocks());
+        String[] all = java.util.Arrays.copyOf(towers, towers.length + e.length);
+        System.arraycopy(e, 0, all, towers.length, e.length);
+        return all;
+    }
+
     /** All trainable arrays: the user tower's, the item tower's, then (model: sequence) the encoder's. */
     public NDArray[] parameters() {
         NDArray[] u = userTower.parameters();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twotower.model.ChunkedArrays;
 import io.twotower.model.RetrievalEvaluator;
+import io.twotower.model.SequenceEncoder;
 import io.twotower.model.TwoTowerConfig;
 import io.twotower.model.TwoTowerModel;
 
@@ -43,7 +44,20 @@ public final class EmbeddingExport {
         fields.put("dimension", model.dModel());
         fields.put("dtype", "float32");
         fields.putPOJO("config", config.asMap());
-        if (config.historyTower()) {
+        if (config.sequenceTower()) {
+            ObjectNode tower = fields.putObject("user_tower");
+            tower.put("file", USER_TOWER);
+            tower.put("kind", "sequence");
+            tower.put("input", "history");
+            tower.put("history_length", config.historyLength());
+            tower.put("blocks", config.sequenceBlocks());
+            tower.put("heads", config.sequenceHeads());
+            tower.put("layer_norm_eps", (double) SequenceEncoder.LAYER_NORM_EPS);
+            tower.put("input_scale", Math.sqrt(config.dModel()));
+            tower.put("normalize_user_vector", config.itemTowerMlp());
+            tower.put("item_vectors", config.itemTowerMlp() ? "tower" : "embedding");
+            tower.put("user_vectors_from", "each user's latest history known to the trainer");
+        } else if (config.historyTower()) {
             ObjectNode tower = fields.putObject("user_tower");
             tower.put("file", USER_TOWER);
             tower.put("input", config.userIdEmbedding() ? "history+user_id" : "history");
@@ -82,12 +96,38 @@ public final class EmbeddingExport {
                 evaluator.forEachItemBlock(model, scope, (start, rows) -> writeRows(out, rows, chunkBytes));
             }
         });
-        // The weights, in TwoTowerModel.parameterNames() order, for warm starts and final_recall.
+        // The weights, in TwoTowerModel.names() order, for warm starts and final_recall.
         files.put(SnapshotParameters.FILE, out -> SnapshotParameters.write(model, out, chunkBytes));
-        if (model.historyLength() > 0) {
+        if (model.encoder() != null) {
+            files.put(USER_TOWER, out -> NpzFormat.write(out, sequenceTower(model, chunkBytes)));
+        } else if (model.historyLength() > 0) {
             files.put(USER_TOWER, out -> NpzFormat.write(out, userTower(model, chunkBytes)));
         }
         return files;
+    }
+
+    /**
+     * The sequence tower's weights by name (docs/snapshot-format.md): item_embedding, position_embedding, per block
+     * {@code block<b>_attn_norm_weight} ... {@code block<b>_ffn_out_bias}, then last_norm_weight and last_norm_bias.
+     */
+    private static Map<String, NpzFormat.EntryWriter> sequenceTower(TwoTowerModel model, int chunkBytes) {
+        Map<String, NpzFormat.EntryWriter> arrays = new LinkedHashMap<>();
+        arrays.put("item_embedding", matrix(model.itemTower().table(), chunkBytes));
+        NDArray[] e = model.encoder().parameters();
+        arrays.put("position_embedding", matrix(e[0], chunkBytes));
+        String[] parts = {"attn_norm_weight", "attn_norm_bias", "attn_in_weight", "attn_in_bias", "attn_out_weight",
+            "attn_out_bias", "ffn_norm_weight", "ffn_norm_bias", "ffn_in_weight", "ffn_in_bias", "ffn_out_weight",
+            "ffn_out_bias"};
+        for (int b = 0; b < model.encoder().blocks(); b++) {
+            for (int j = 0; j < parts.length; j++) {
+                NDArray a = e[1 + b * parts.length + j];
+                arrays.put("block" + b + "_" + parts[j],
+                        a.getShape().dimension() == 2 ? matrix(a, chunkBytes) : vector(a));
+            }
+        }
+        arrays.put("last_norm_weight", vector(e[e.length - 2]));
+        arrays.put("last_norm_bias", vector(e[e.length - 1]));
+        return arrays;
     }
 
     /** The history tower's weights by name: item_embedding, user_embedding, then per layer linear/norm weight and bias. */

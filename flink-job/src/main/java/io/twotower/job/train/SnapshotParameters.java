@@ -33,13 +33,13 @@ public final class SnapshotParameters {
 
     private SnapshotParameters() {}
 
-    /** Writes every parameter of {@code model}, named as {@link TwoTowerModel#parameterNames()}, to {@code out}. */
+    /** Writes every parameter of {@code model}, named as {@link TwoTowerModel#names()}, to {@code out}. */
     public static void write(TwoTowerModel model, OutputStream out, int chunkBytes) throws IOException {
         DataOutputStream data = new DataOutputStream(out);
         data.writeUTF(MAGIC);
         data.writeInt(VERSION);
         NDArray[] parameters = model.parameters();
-        String[] names = TwoTowerModel.parameterNames();
+        String[] names = model.names();
         // ChunkedArrays' list layout (count, then name and array each), so readList reads it back.
         data.writeInt(parameters.length);
         for (int i = 0; i < parameters.length; i++) {
@@ -72,10 +72,11 @@ public final class SnapshotParameters {
                             + "', version " + version + ", expected '" + MAGIC + "' version " + VERSION + ")");
                 }
                 NDList parameters = ChunkedArrays.readList(data, manager);
-                if (parameters.size() != TwoTowerModel.parameterNames().length) {
+                int expected = TwoTowerModel.parameterNames(config).length;
+                if (parameters.size() != expected) {
                     parameters.close();
-                    throw new IOException(file + ": " + parameters.size() + " arrays, a model has "
-                            + TwoTowerModel.parameterNames().length);
+                    throw new IOException(file + ": " + parameters.size() + " arrays, a model: " + config.model()
+                            + " of this configuration has " + expected);
                 }
                 return TwoTowerModel.ofNative(manager, config, parameters);
             }

@@ -107,7 +107,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         LOG.info("Trainer on device {} ({} intra-op threads) for {} users x {} items, config {}", device, threads,
                 spec.numUsers, spec.numItems, config);
         root = NDManager.newBaseManager(device);
-        batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength());
+        // model: sequence trains every position of a window: the source emits the rows whose windows tile each user.
+        batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength(), config.everyPosition());
         order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
         checkpoints = new CheckpointStats();
         restored = TrainerCheckpoint.restore(context, "trainer", this::restore);
@@ -324,7 +325,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
             out.putPOJO("exclude_history",
                     RetrievalMetrics.evaluate(evaluator, model, users, histories, positives, histories, k));
         }
-        if (spec.config.historyTower()) {
+        if (spec.config.historyLength() > 0) {
             out.putPOJO("last_items_only_exclude_history", RetrievalMetrics.evaluate(evaluator, model,
                     heldOutUsers, truncated, heldOutPositives, truncated, k));
         }
