@@ -60,6 +60,11 @@ public final class Sequences {
         return Arrays.copyOfRange(historyItems, historyOffsets[row], historyOffsets[row + 1]);
     }
 
+    /** Item {@code i} (0 = oldest) of row's history. */
+    public int historyItem(int row, int i) {
+        return historyItems[historyOffsets[row] + i];
+    }
+
     /** Copies row's history into {@code out} (large enough) and returns its length. */
     public int copyHistory(int row, int[] out) {
         int len = historyLength(row);

@@ -20,6 +20,10 @@ import java.util.concurrent.CompletableFuture;
  * epoch, so downstream operators know exactly when an epoch is complete. The checkpointed position is
  * the count of rows emitted, because the shuffled order can be recomputed from the seed.
  *
+ * <p>With sequence windows ({@link SequenceWindows}), a file split emits only the rows whose windows tile each
+ * user's sequence, shuffled the same way; offsets and epoch positions count those rows, while the row id stays
+ * the row's index in the file.
+ *
  * <p>Every row carries its epoch position: its index among the rows this reader emitted in the epoch.
  * Keyed operators downstream interleave their outputs in a timing-dependent order; the trainer restores
  * this one from the positions, so a run is reproducible at any parallelism.
@@ -28,6 +32,8 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     private final int numUsers;
     private final int numItems;
     private final long seed;
+    /** The sequence windows' maximum length, or 0 to emit every row. */
+    private final int windowLength;
     private final ArrayDeque<SequenceSplit> queue = new ArrayDeque<>();
     private CompletableFuture<Void> availability = CompletableFuture.completedFuture(null);
     private boolean noMoreSplits;
@@ -41,10 +47,11 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     /** Rows emitted in the current epoch, over all its splits so far. */
     private long emittedThisEpoch;
 
-    EpochSequenceReader(int numUsers, int numItems, long seed) {
+    EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength) {
         this.numUsers = numUsers;
         this.numItems = numItems;
         this.seed = seed;
+        this.windowLength = windowLength;
     }
 
     @Override
@@ -85,7 +92,16 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
 
     private void open(SequenceSplit split) throws Exception {
         rows = SequenceFiles.read(new Path(split.path), numUsers, numItems);
-        order = shuffledOrder(rows.size(), SplitMix64.mix(seed, split.epoch, split.fileIndex));
+        long shuffleSeed = SplitMix64.mix(seed, split.epoch, split.fileIndex);
+        if (windowLength > 0) {
+            int[] selected = SequenceWindows.select(rows, windowLength, split.path);
+            order = shuffledOrder(selected.length, shuffleSeed);
+            for (int i = 0; i < order.length; i++) {
+                order[i] = selected[order[i]];
+            }
+        } else {
+            order = shuffledOrder(rows.size(), shuffleSeed);
+        }
         position = (int) split.offset;
         // A restored split keeps the numbering it had; a new one continues the epoch's count.
         base = split.epochBase >= 0 ? split.epochBase : emittedThisEpoch;

@@ -27,13 +27,15 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
     private final int numItems;
     private final int epochs;
     private final long seed;
+    private final int windowLength;
 
-    EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed) {
+    EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed, int windowLength) {
         this.files = files;
         this.numUsers = numUsers;
         this.numItems = numItems;
         this.epochs = epochs;
         this.seed = seed;
+        this.windowLength = windowLength;
     }
 
     public static Builder builder() {
@@ -47,7 +49,7 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
 
     @Override
     public SourceReader<SequenceRow, SequenceSplit> createReader(SourceReaderContext readerContext) {
-        return new EpochSequenceReader(numUsers, numItems, seed);
+        return new EpochSequenceReader(numUsers, numItems, seed, windowLength);
     }
 
     @Override
@@ -79,6 +81,7 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
         private int numItems = -1;
         private int epochs = -1;
         private long seed;
+        private int windowLength;
 
         public Builder setFiles(List<String> paths) {
             files.addAll(paths);
@@ -102,13 +105,25 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
             return this;
         }
 
+        /**
+         * Emits, per epoch, only the rows whose windows of at most {@code maxLength} targets tile each user's
+         * sequence (see {@link SequenceWindows}), for a model that predicts every position of a row's history;
+         * 0 (the default) emits every row.
+         */
+        public Builder setSequenceWindows(int maxLength) {
+            this.windowLength = maxLength;
+            return this;
+        }
+
         public EpochSequenceSource build() {
             checkNotNull(files);
             checkArgument(!files.isEmpty(), "No training files given; set them with setFiles(...).");
             checkArgument(numUsers > 0 && numItems > 0,
                     "The catalog sizes are required but not provided; set them with setCatalog(users, items).");
             checkArgument(epochs > 0, "The number of epochs must be > 0, got %s.", epochs);
-            return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed);
+            checkArgument(windowLength >= 0, "The sequence windows' length must be >= 0 (0: every row), got %s.",
+                    windowLength);
+            return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed, windowLength);
         }
     }
 }
