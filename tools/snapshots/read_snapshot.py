@@ -3,12 +3,13 @@
 
     read_snapshot.py RUN_DIR         the snapshot LATEST names in RUN_DIR (<output>/snapshots/<run-id>)
     read_snapshot.py SNAPSHOT_DIR    one snapshot folder (<output>/snapshots/<run-id>/<sequence>)
-    read_snapshot.py DIR HISTORIES   also recompute user vectors with the history tower (model: history) from
-                                     HISTORIES, a JSON object {"<user_idx>": [item_idx, ... oldest first]}, and
-                                     report the largest difference to user_embeddings.npy
+    read_snapshot.py DIR HISTORIES   also recompute user vectors with the user tower (model: history or
+                                     sequence) from HISTORIES, a JSON object {"<user_idx>": [item_idx, ...
+                                     oldest first]}, and report the largest difference to user_embeddings.npy
     read_snapshot.py DIR --recommend (--user-idx U | --history-idx I,J,...) [--k 10] [--exclude-idx I,J,...]
-                                     the top-K items by cosine for row U of user_embeddings.npy or for the user
-                                     vector of a history (dense item indices, oldest first; model: history), with
+                                     the top-K items by score (the dot product: the cosine where the vectors are
+                                     L2-normalised) for row U of user_embeddings.npy or for the user vector of a
+                                     history (dense item indices, oldest first; model: history or sequence), with
                                      the excluded items left out: what `twotower-job.jar recommend` prints, in
                                      dense indices (the id maps are Parquet, which numpy does not read)
 
@@ -67,7 +68,7 @@ def layer_norm(x, weight, bias, eps):
 
 
 def load_user_tower(folder, manifest):
-    """The history tower's weights (user_tower.npz) and settings (manifest["user_tower"]), or None."""
+    """The user tower's weights (user_tower.npz) and settings (manifest["user_tower"]), or None (the seed model)."""
     spec = manifest.get("user_tower")
     if spec is None:
         return None
@@ -75,7 +76,17 @@ def load_user_tower(folder, manifest):
 
 
 def user_vector(tower, history, user_idx=None):
-    """A user's vector from their items (item indices, oldest first): what the trainer computes.
+    """A user's vector from their items (item indices, oldest first), by manifest["user_tower"]["kind"]."""
+    kind = tower[0].get("kind", "history")
+    if kind == "sequence":
+        return sequence_user_vector(tower, history)
+    if kind != "history":
+        raise ValueError(f"user_tower.kind {kind!r} is not a tower this reader knows (history, sequence)")
+    return history_user_vector(tower, history, user_idx)
+
+
+def history_user_vector(tower, history, user_idx=None):
+    """The history tower's user vector from a user's items (item indices, oldest first): what the trainer computes.
 
     Works for users the snapshot never saw (cold start) and for histories newer than the snapshot. The
     pooled input is the mean (or recency-weighted mean, weight decay**age, age 0 = latest) of the item
@@ -102,12 +113,46 @@ def user_vector(tower, history, user_idx=None):
     return x / max(np.linalg.norm(x), 1e-12)
 
 
+def sequence_user_vector(tower, history):
+    """The sequence tower's user vector (SASRec's causal self-attention blocks; tools/golden/make_sequence_golden.py).
+
+    Padded slots are masked as keys, so the last L items are read unpadded: m slots whose positions end at L - 1
+    (the latest item's). Eval mode (no dropout), float32 throughout. No history: the zero vector.
+    """
+    spec, w = tower
+    length, heads, eps = spec["history_length"], spec["heads"], spec["layer_norm_eps"]
+    items = list(history)[-length:]
+    m, d = len(items), w["item_embedding"].shape[1]
+    if m == 0:
+        return np.zeros(d, dtype=np.float32)
+    x = w["item_embedding"][items] * np.float32(spec["input_scale"]) + w["position_embedding"][length - m:]
+    hd = d // heads
+    future = np.triu(np.ones((m, m), dtype=bool), k=1)  # slot i attends to slots j <= i only
+    for b in range(spec["blocks"]):
+        p = lambda name: w[f"block{b}_{name}"]
+        q = layer_norm(x, p("attn_norm_weight"), p("attn_norm_bias"), eps)
+        wi, bi = p("attn_in_weight"), p("attn_in_bias")  # rows [0, d) query, [d, 2d) key, [2d, 3d) value
+        qh, kh, vh = (t.reshape(m, heads, hd).transpose(1, 0, 2) for t in (
+            q @ wi[:d].T + bi[:d], x @ wi[d:2 * d].T + bi[d:2 * d], x @ wi[2 * d:].T + bi[2 * d:]))
+        scores = np.where(future, -np.inf, qh @ kh.transpose(0, 2, 1) / np.float32(np.sqrt(hd)))
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        a = (scores / scores.sum(axis=-1, keepdims=True)) @ vh  # (heads, m, hd)
+        a = a.transpose(1, 0, 2).reshape(m, d) @ p("attn_out_weight").T + p("attn_out_bias")
+        x = layer_norm(q + a, p("ffn_norm_weight"), p("ffn_norm_bias"), eps)
+        h = np.maximum(x @ p("ffn_in_weight").T + p("ffn_in_bias"), 0)
+        x = x + h @ p("ffn_out_weight").T + p("ffn_out_bias")
+    u = layer_norm(x, w["last_norm_weight"], w["last_norm_bias"], eps)[-1].astype(np.float32)
+    if spec.get("normalize_user_vector"):
+        u = u / max(np.linalg.norm(u), 1e-12)
+    return u
+
+
 def indices(text):
     return [int(i) for i in text.split(",") if i.strip()] if text else []
 
 
 def recommend(argv):
-    """JSON {"items": [dense indices, best first], "scores": [cosines]}; ties rank the lower index first."""
+    """JSON {"items": [dense indices, best first], "scores": [dot products]}; ties rank the lower index first."""
     import argparse
     parser = argparse.ArgumentParser(prog="read_snapshot.py DIR --recommend")
     parser.add_argument("dir")
@@ -124,7 +169,7 @@ def recommend(argv):
     else:
         tower = load_user_tower(snapshot_folder(args.dir), manifest)
         if tower is None:
-            raise ValueError(f"{args.dir}: not a history-tower snapshot (no user_tower in the manifest)")
+            raise ValueError(f"{args.dir}: no user tower that reads histories (no user_tower in the manifest)")
         vector = user_vector(tower, indices(args.history_idx))
     # In float64 from the float32 vectors, as the Java side sums.
     scores = items.astype(np.float64) @ vector.astype(np.float64)
@@ -143,7 +188,7 @@ def main(argv):
         manifest, users, _ = load_snapshot(argv[1])
         tower = load_user_tower(snapshot_folder(argv[1]), manifest)
         if tower is None:
-            raise ValueError(f"{argv[1]}: not a history-tower snapshot (no user_tower in the manifest)")
+            raise ValueError(f"{argv[1]}: no user tower that reads histories (no user_tower in the manifest)")
         with open(argv[2], encoding="utf-8") as f:
             histories = json.load(f)
         error = 0.0
