@@ -9,6 +9,7 @@ import io.twotower.job.recommend.ItemNames;
 import io.twotower.job.recommend.RecommendSnapshot;
 import io.twotower.job.recommend.RecommendationTable;
 import io.twotower.job.recommend.SeenItems;
+import io.twotower.job.recommend.SequenceUserTower;
 import io.twotower.job.recommend.TopItems;
 import io.twotower.job.recommend.UserVectors;
 import org.apache.flink.core.fs.Path;
@@ -26,7 +27,8 @@ import java.util.Set;
 /**
  * {@code recommend --snapshot <uri> (--user <id> | --history <ids>) [--k 10] [--exclude-seen [--seen <dir>]]
  * [--item-names <csv> [--title-column title]]}: the top-K items of a snapshot for a known user (their row of
- * user_embeddings.npy) or, with a history-tower snapshot, for any history (the user tower in plain Java).
+ * user_embeddings.npy) or, with a history or sequence tower's snapshot, for any history (the user tower in plain
+ * Java).
  * Reads any Flink file system, verifies the snapshot against its manifest first, and streams the item matrix
  * once, keeping K items.
  */
@@ -158,7 +160,8 @@ final class RecommendCommand {
             result.notes.add(note);
         } else {
             if (snapshot.userTower() == null) {
-                throw new IOException("--history needs a history-tower snapshot (model: history); "
+                throw new IOException("--history needs a snapshot whose user tower reads histories (model: history or"
+                        + " sequence); "
                         + snapshot.folder() + " is of the seed model, whose user tower reads user ids, not"
                         + " histories: use --user <raw user id>");
             }
@@ -178,14 +181,15 @@ final class RecommendCommand {
                         + snapshot.itemMap() + ")");
             }
             int[] history = items.stream().mapToInt(Integer::intValue).toArray();
-            vector = HistoryUserTower.load(snapshot, history).userVector(history);
+            vector = UserVectors.ofHistory(snapshot, history);
             if (HistoryUserTower.readsUserIds(snapshot.userTower())) {
                 result.warnings.add("this tower also adds a user-id embedding; a history alone gets none (as a user"
                         + " the model never saw)");
             }
             int window = snapshot.userTower().path("history_length").asInt();
+            String read = SequenceUserTower.isSequence(snapshot.userTower()) ? " read)" : " pooled)";
             String note = "a history of " + history.length + " items"
-                    + (history.length > window ? " (the last " + window + " pooled)" : "");
+                    + (history.length > window ? " (the last " + window + read : "");
             if (request.excludeSeen) {
                 items.forEach(excluded::set);
                 note += "; those items excluded";

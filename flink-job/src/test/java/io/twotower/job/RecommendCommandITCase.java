@@ -170,7 +170,8 @@ class RecommendCommandITCase {
         assertThat(error(1, "recommend", "--snapshot", seed.folder.toString(), "--user", "nobody"))
                 .isEqualTo("error: user 'nobody' is not in the snapshot (" + seed.folder + "/customer_id_map.parquet)");
         assertThat(error(1, "recommend", "--snapshot", seed.folder.toString(), "--history", "5,8"))
-                .startsWith("error: --history needs a history-tower snapshot (model: history); ")
+                .startsWith("error: --history needs a snapshot whose user tower reads histories (model: history or"
+                        + " sequence); ")
                 .contains("is of the seed model, whose user tower reads user ids, not histories: use --user");
         Path missing = shared.resolve("no-such-output");
         assertThat(error(1, "recommend", "--snapshot", missing.toString(), "--user", "1003"))

@@ -103,7 +103,7 @@ public final class RecommendSnapshot {
         return manifest.path("dimension").asInt();
     }
 
-    /** The history tower's settings ({@code manifest.user_tower}), or null for the seed model. */
+    /** The settings of a user tower that reads histories ({@code manifest.user_tower}), or null for the seed model. */
     public JsonNode userTower() {
         JsonNode tower = manifest.get("user_tower");
         return tower == null || tower.isNull() ? null : tower;
@@ -116,7 +116,8 @@ public final class RecommendSnapshot {
                 manifest.path("run_id").asText(), manifest.path("sequence").asText(),
                 manifest.has("epoch") ? "epoch" : "window",
                 manifest.has("epoch") ? manifest.path("epoch").asText() : manifest.path("window").asText(),
-                recalls(), tower == null ? "seed" : "history, input " + tower.path("input").asText());
+                recalls(), tower == null ? "seed" : tower.path("kind").asText(UserVectors.HISTORY_KIND)
+                        + ", input " + tower.path("input").asText());
     }
 
     private String recalls() {
