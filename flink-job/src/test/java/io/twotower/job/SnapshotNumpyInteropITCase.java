@@ -131,6 +131,37 @@ class SnapshotNumpyInteropITCase {
         assertThat(numpy.get("history_max_abs_error").asDouble()).as(printed).isLessThan(1e-5);
     }
 
+    /**
+     * With the sequence tower, numpy recomputes every user's exported vector from user_tower.npz (the encoder's
+     * weights) and the user's history, unpadded, as docs/snapshot-format.md tells a reader to.
+     */
+    @Test
+    void numpyRecomputesSequenceTowerUserVectors(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("prepared");
+        Path out = dir.resolve("out");
+        trainOnSyntheticData(dir, SMALL.withValues(Map.of("model", "sequence", "history_length", 6,
+                "sequence_heads", 2, "negatives", "full", "epochs", 2), "test"), "sequence");
+
+        Sequences validation = SequenceFiles.read(new DatasetLayout(
+                new org.apache.flink.core.fs.Path(data.toUri())).validation(), 90, 120);
+        Map<String, int[]> histories = new java.util.TreeMap<>();
+        for (int r = 0; r < validation.size(); r++) {
+            histories.put(String.valueOf(validation.user(r)), validation.history(r));
+        }
+        Path historiesFile = dir.resolve("histories.json");
+        new ObjectMapper().writeValue(historiesFile.toFile(), histories);
+        Path run = out.resolve("snapshots").resolve("sequence");
+        Process python = new ProcessBuilder("/usr/bin/python3", READER.toString(), run.toString(),
+                historiesFile.toString()).redirectErrorStream(true).start();
+        String printed = new String(python.getInputStream().readAllBytes()).trim();
+        assertThat(python.waitFor()).as(printed).isZero();
+        JsonNode numpy = new ObjectMapper().readTree(printed.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(numpy.get("users_checked").asInt()).isEqualTo(90);
+        assertThat(numpy.get("arrays").toString()).contains("position_embedding", "block1_attn_in_weight",
+                "last_norm_bias");
+        assertThat(numpy.get("history_max_abs_error").asDouble()).as(printed).isLessThan(1e-5);
+    }
+
     static double dot(float[] users, int user, float[] items, int item) {
         int d = 24;
         double sum = 0;

@@ -305,7 +305,64 @@ class TrainingJobITCase {
         failoverResumesExactly(config, dir);
     }
 
+    /** conf/twotower-sequence.yaml (the sequence tower, every position, full softmax) at the test's scale. */
+    static TwoTowerConfig sequence() throws Exception {
+        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-sequence.yaml"))) {
+            return TwoTowerConfig.fromYaml(in, "conf/twotower-sequence.yaml").withValues(Map.of(
+                    "d_model", 16, "batch_size", 16, "lr", 0.01, "epochs", 4, "patience", 6, "dropout", 0.1,
+                    "history_length", 6, "sequence_heads", 2), "test");
+        }
+    }
+
+    /**
+     * The sequence tower trains every position once per epoch (the source's windows), learns (the loss falls), and
+     * publishes its encoder in the snapshot for readers.
+     */
+    @Test
+    void sequenceConfigurationTrainsEveryPositionAndPublishesItsEncoder(@TempDir Path out) throws Exception {
+        TwoTowerConfig config = sequence();
+        assertThat(config.everyPosition()).isTrue();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        run(env, options(config, out));
+
+        PreparedData prepared = PreparedData.validate(data.toString());
+        long windows = io.twotower.connectors.source.SequenceWindows.count(prepared.trainFiles, prepared.numUsers,
+                prepared.numItems, config.historyLength());
+        assertThat(windows).as("windows of up to 6 predictions").isLessThan(prepared.trainRows / 3);
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("twotower_results.json")));
+        for (JsonNode n : results.get("training").get("examples_per_epoch")) {
+            assertThat(n.asLong()).isEqualTo(windows);
+        }
+        JsonNode losses = results.get("training").get("train_losses");
+        assertThat(losses).hasSize(4);
+        assertThat(losses.get(3).asDouble()).as("the every-position loss falls").isLessThan(losses.get(0).asDouble());
+        double best = results.get("best_recall").asDouble();
+        assertThat(best).isBetween(0.0, 1.0);
+        assertThat(results.get("final_recall").asDouble()).as("the best model restored from its snapshot")
+                .isEqualTo(best);
+
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "test-run");
+        Long latest = store.latestSequence();
+        assertThat(store.verify(latest)).isEmpty();
+        JsonNode tower = store.manifest(latest).get("user_tower");
+        assertThat(tower.get("kind").asText()).isEqualTo("sequence");
+        assertThat(tower.get("blocks").asInt()).isEqualTo(2);
+        assertThat(tower.get("item_vectors").asText()).isEqualTo("embedding");
+        assertThat(tower.get("normalize_user_vector").asBoolean()).isFalse();
+    }
+
+    /** The sequence tower's every-position training resumes exactly after a failure, as the other models do. */
+    @Test
+    void sequenceFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        failoverResumesExactly(sequence().withValues(Map.of("epochs", 3), "test"), dir, 300);
+    }
+
     private static void failoverResumesExactly(TwoTowerConfig config, Path dir) throws Exception {
+        failoverResumesExactly(config, dir, 1000);
+    }
+
+    private static void failoverResumesExactly(TwoTowerConfig config, Path dir, long failAfter) throws Exception {
         // A clean run at parallelism 1 is the reference; the failing run at 2 must repeat it bit for bit.
         Path clean = dir.resolve("clean");
         StreamExecutionEnvironment cleanEnv = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -323,10 +380,12 @@ class TrainingJobITCase {
         env.setParallelism(2);
         TrainingJob.Options options = options(config, failed);
         PreparedData prepared = PreparedData.validate(options.dataDir);
+        long perEpoch = config.everyPosition() ? io.twotower.connectors.source.SequenceWindows.count(
+                prepared.trainFiles, prepared.numUsers, prepared.numItems, config.historyLength()) : prepared.trainRows;
         TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,
-                prepared.numUsers, prepared.numItems, prepared.trainRows, 5);
+                prepared.numUsers, prepared.numItems, perEpoch, 5);
         DataStream<TrainingExample> examples = TrainingJob.examples(env, spec, prepared, "listen-failover")
-                .map(new FailOnceAfterCheckpoint(1000)).name("inject failure");
+                .map(new FailOnceAfterCheckpoint(failAfter)).name("inject failure");
         try (CloseableIterator<EpochReport> it = TrainingJob.train(examples, spec, "listen-failover")
                 .executeAndCollect("train with failure")) {
             it.forEachRemaining(r -> { });
@@ -337,7 +396,7 @@ class TrainingJobITCase {
         assertThat(results.get("restored_at_steps")).as("the job restarted").hasSize(1);
         assertThat(results.get("restored_at_steps").get(0).asLong()).as("resumed from a checkpointed step").isPositive();
         for (JsonNode n : results.get("training").get("examples_per_epoch")) {
-            assertThat(n.asLong()).isEqualTo(prepared.trainRows);
+            assertThat(n.asLong()).isEqualTo(perEpoch);
         }
         assertThat(results.get("optimizer_steps")).isEqualTo(reference.get("optimizer_steps"));
         // Resuming exactly: the same losses, recalls and snapshot bytes as a run that never failed.

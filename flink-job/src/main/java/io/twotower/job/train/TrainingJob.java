@@ -2,6 +2,7 @@ package io.twotower.job.train;
 
 import io.twotower.connectors.source.EpochSequenceSource;
 import io.twotower.connectors.source.SequenceRow;
+import io.twotower.connectors.source.SequenceWindows;
 import io.twotower.model.TwoTowerConfig;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -36,8 +37,12 @@ public final class TrainingJob {
     public static DataStream<EpochReport> build(StreamExecutionEnvironment env, Options options) throws IOException {
         PreparedData data = PreparedData.validate(options.dataDir);
         OutputLocationCheck.check(options.outputDir);
+        // Every-position training (model: sequence) reads only the rows whose windows tile each user's sequence.
+        long examplesPerEpoch = options.config.everyPosition()
+                ? SequenceWindows.count(data.trainFiles, data.numUsers, data.numItems, options.config.historyLength())
+                : data.trainRows;
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
-                data.numUsers, data.numItems, data.trainRows, options.keepSnapshots);
+                data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots);
         String listeningId = "twotower-epochs-" + options.runId;
         return train(examples(env, spec, data, listeningId), spec, listeningId);
     }
@@ -50,6 +55,7 @@ public final class TrainingJob {
                 .setCatalog(data.numUsers, data.numItems)
                 .setEpochs(spec.config.epochs())
                 .setSeed(spec.config.seed())
+                .setSequenceWindows(spec.config.everyPosition() ? spec.config.historyLength() : 0)
                 .build();
         DataStreamSource<SequenceRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "training sequences");
         // One reader: its epoch positions are then one sequence over all files, which the trainer restores
