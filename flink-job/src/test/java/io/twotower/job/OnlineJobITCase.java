@@ -254,6 +254,35 @@ class OnlineJobITCase {
         assertThat(store.verify(last)).isEmpty();
         JsonNode manifest = store.manifest(last);
         assertThat(manifest.get("user_tower").get("history_length").asInt()).isEqualTo(8);
+        assertUserVectorsFollowLatestItems(store, last, slice, config, 8);
+    }
+
+    /**
+     * The sequence tower from Kafka: each event trains the encoder's last position over its history from keyed
+     * state, every event once, and the snapshots' user vectors are the encoder's over each user's latest items.
+     */
+    @Test
+    void sequenceTowerTrainsOnlineAndSnapshotsFollowEachUsersLatestItems(@TempDir Path out) throws Exception {
+        String topic = KafkaTestSupport.newTopic("sequence");
+        List<InteractionEvent> slice = log.subList(0, 2000);
+        KafkaTestSupport.send(topic, json(slice), (i, partitions) -> Math.floorMod(slice.get(i).user.hashCode(), partitions));
+        OnlineJob.Options o = options(topic, out, "it-sequence");
+        TwoTowerConfig config = SMALL.withValues(Map.of("model", "sequence", "history_length", 8,
+                "sequence_heads", 2, "negatives", "full"), "test");
+        o.spec.config = config;
+        JsonNode results = runBounded(o);
+        assertThat(results.get("trained").asLong() + results.get("skipped_no_negatives").asLong()).isEqualTo(2000);
+        assertThat(results.get("trained").asLong()).isPositive();
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-sequence");
+        long last = store.sequences().get(store.sequences().size() - 1);
+        assertThat(store.verify(last)).isEmpty();
+        assertThat(store.manifest(last).get("user_tower").get("kind").asText()).isEqualTo("sequence");
+        assertUserVectorsFollowLatestItems(store, last, slice, config, 8);
+    }
+
+    /** Snapshot {@code last}'s user vectors are the model's own over each user's last {@code length} items of {@code slice}. */
+    private static void assertUserVectorsFollowLatestItems(SnapshotStore store, long last, List<InteractionEvent> slice,
+            TwoTowerConfig config, int length) throws Exception {
         Path folder = Path.of(store.snapshotDir(last).getPath());
         String[] users = IdMapFile.read(new org.apache.flink.core.fs.Path(folder.resolve(DatasetLayout.USER_MAP).toUri()),
                 DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN);
@@ -263,12 +292,12 @@ class OnlineJobITCase {
         for (int i = 0; i < items.length; i++) {
             itemIndex.put(items[i], i);
         }
-        // Each user's last 8 items in event-time order (ties keep log order, as the keyed history does).
+        // Each user's last `length` items in event-time order (ties keep log order, as the keyed history does).
         int[][] latest = new int[users.length][];
         for (int u = 0; u < users.length; u++) {
             String id = users[u];
             List<InteractionEvent> mine = slice.stream().filter(e -> e.user.equals(id)).collect(Collectors.toList());
-            latest[u] = mine.subList(Math.max(0, mine.size() - 8), mine.size()).stream()
+            latest[u] = mine.subList(Math.max(0, mine.size() - length), mine.size()).stream()
                     .mapToInt(e -> itemIndex.get(e.item)).toArray();
         }
         float[] exported = NpyFormat.values(Files.readAllBytes(folder.resolve("user_embeddings.npy")));
