@@ -328,8 +328,10 @@ class TrainingJobITCase {
 
         PreparedData prepared = PreparedData.validate(data.toString());
         long windows = io.twotower.connectors.source.SequenceWindows.count(prepared.trainFiles, prepared.numUsers,
-                prepared.numItems, config.historyLength());
-        assertThat(windows).as("windows of up to 6 predictions").isLessThan(prepared.trainRows / 3);
+                prepared.numItems, config.historyLength(), config.sequenceWindowsPerUser());
+        assertThat(config.sequenceWindowsPerUser()).as("conf/twotower-sequence.yaml: each user's latest window")
+                .isEqualTo(1);
+        assertThat(windows).as("one window per user with two rows or more").isEqualTo(prepared.numUsers);
         JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("twotower_results.json")));
         for (JsonNode n : results.get("training").get("examples_per_epoch")) {
             assertThat(n.asLong()).isEqualTo(windows);
@@ -358,6 +360,13 @@ class TrainingJobITCase {
         failoverResumesExactly(sequence().withValues(Map.of("epochs", 3), "test"), dir, 300);
     }
 
+    /** With every window of every user (every training position once an epoch) as well. */
+    @Test
+    void sequenceEveryWindowFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        failoverResumesExactly(sequence().withValues(Map.of("epochs", 2, "sequence_windows_per_user", 0), "test"),
+                dir, 300);
+    }
+
     private static void failoverResumesExactly(TwoTowerConfig config, Path dir) throws Exception {
         failoverResumesExactly(config, dir, 1000);
     }
@@ -381,7 +390,8 @@ class TrainingJobITCase {
         TrainingJob.Options options = options(config, failed);
         PreparedData prepared = PreparedData.validate(options.dataDir);
         long perEpoch = config.everyPosition() ? io.twotower.connectors.source.SequenceWindows.count(
-                prepared.trainFiles, prepared.numUsers, prepared.numItems, config.historyLength()) : prepared.trainRows;
+                prepared.trainFiles, prepared.numUsers, prepared.numItems, config.historyLength(),
+                config.sequenceWindowsPerUser()) : prepared.trainRows;
         TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,
                 prepared.numUsers, prepared.numItems, perEpoch, 5);
         DataStream<TrainingExample> examples = TrainingJob.examples(env, spec, prepared, "listen-failover")

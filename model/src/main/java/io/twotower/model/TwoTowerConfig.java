@@ -61,6 +61,7 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("sequence_blocks", 2);
         DEFAULTS.put("sequence_heads", 1);
         DEFAULTS.put("sequence_training", "every_position");
+        DEFAULTS.put("sequence_windows_per_user", 0);
         DEFAULTS.put("item_tower_mlp", "auto");
     }
 
@@ -209,6 +210,9 @@ public final class TwoTowerConfig implements Serializable {
         positive("sequence_blocks");
         positive("sequence_heads");
         oneOf("sequence_training", "every_position", "last_position");
+        if (integer("sequence_windows_per_user") < 0) {
+            throw outOfRange("sequence_windows_per_user", "must be >= 0 (0: every window)");
+        }
         oneOf("item_tower_mlp", "auto", "true", "false");
         if (sequenceTower() && dModel() % sequenceHeads() != 0) {
             throw outOfRange("sequence_heads", "must divide d_model (" + dModel() + ")");
@@ -294,6 +298,11 @@ public final class TwoTowerConfig implements Serializable {
      */
     public int historyLength() { return historyTower() || sequenceTower() ? integer("history_length") : 0; }
     public int sequenceBlocks() { return integer("sequence_blocks"); }
+    /**
+     * Every-position training: how many of each user's latest windows an epoch trains (0: all, so every training
+     * position once; 1: the latest history_length positions, as SASRec's reference implementation).
+     */
+    public int sequenceWindowsPerUser() { return integer("sequence_windows_per_user"); }
     public int sequenceHeads() { return integer("sequence_heads"); }
     /**
      * Whether {@code train} trains a sequence tower at every position of each row's window (one causal pass

@@ -34,6 +34,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     private final long seed;
     /** The sequence windows' maximum length, or 0 to emit every row. */
     private final int windowLength;
+    private final int windowsPerUser;
     private final ArrayDeque<SequenceSplit> queue = new ArrayDeque<>();
     private CompletableFuture<Void> availability = CompletableFuture.completedFuture(null);
     private boolean noMoreSplits;
@@ -48,6 +49,11 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     private long emittedThisEpoch;
 
     EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength) {
+        this(numUsers, numItems, seed, windowLength, 0);
+    }
+
+    EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength, int windowsPerUser) {
+        this.windowsPerUser = windowsPerUser;
         this.numUsers = numUsers;
         this.numItems = numItems;
         this.seed = seed;
@@ -94,7 +100,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
         rows = SequenceFiles.read(new Path(split.path), numUsers, numItems);
         long shuffleSeed = SplitMix64.mix(seed, split.epoch, split.fileIndex);
         if (windowLength > 0) {
-            int[] selected = SequenceWindows.select(rows, windowLength, split.path);
+            int[] selected = SequenceWindows.select(rows, windowLength, windowsPerUser, split.path);
             order = shuffledOrder(selected.length, shuffleSeed);
             for (int i = 0; i < order.length; i++) {
                 order[i] = selected[order[i]];

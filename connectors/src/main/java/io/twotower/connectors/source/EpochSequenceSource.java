@@ -28,8 +28,11 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
     private final int epochs;
     private final long seed;
     private final int windowLength;
+    private final int windowsPerUser;
 
-    EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed, int windowLength) {
+    EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed, int windowLength,
+            int windowsPerUser) {
+        this.windowsPerUser = windowsPerUser;
         this.files = files;
         this.numUsers = numUsers;
         this.numItems = numItems;
@@ -49,7 +52,7 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
 
     @Override
     public SourceReader<SequenceRow, SequenceSplit> createReader(SourceReaderContext readerContext) {
-        return new EpochSequenceReader(numUsers, numItems, seed, windowLength);
+        return new EpochSequenceReader(numUsers, numItems, seed, windowLength, windowsPerUser);
     }
 
     @Override
@@ -82,6 +85,7 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
         private int epochs = -1;
         private long seed;
         private int windowLength;
+        private int windowsPerUser;
 
         public Builder setFiles(List<String> paths) {
             files.addAll(paths);
@@ -115,6 +119,14 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
             return this;
         }
 
+        /** As {@link #setSequenceWindows(int)}, emitting only each user's {@code latestPerUser} latest windows (0: all). */
+        public Builder setSequenceWindows(int maxLength, int latestPerUser) {
+            checkArgument(latestPerUser >= 0, "The windows per user must be >= 0 (0: all), got %s.", latestPerUser);
+            this.windowLength = maxLength;
+            this.windowsPerUser = latestPerUser;
+            return this;
+        }
+
         public EpochSequenceSource build() {
             checkNotNull(files);
             checkArgument(!files.isEmpty(), "No training files given; set them with setFiles(...).");
@@ -123,7 +135,8 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
             checkArgument(epochs > 0, "The number of epochs must be > 0, got %s.", epochs);
             checkArgument(windowLength >= 0, "The sequence windows' length must be >= 0 (0: every row), got %s.",
                     windowLength);
-            return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed, windowLength);
+            return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed, windowLength,
+                    windowsPerUser);
         }
     }
 }

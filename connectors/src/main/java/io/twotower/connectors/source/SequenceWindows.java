@@ -34,7 +34,16 @@ public final class SequenceWindows {
      * {@code prepare} writes them.
      */
     public static int[] select(Sequences rows, int maxLength, String fileName) {
+        return select(rows, maxLength, 0, fileName);
+    }
+
+    /**
+     * As above, keeping only each user's {@code latestPerUser} latest windows (0: all of them): with 1, each epoch
+     * trains every user's latest {@code maxLength} positions, as SASRec's reference implementation does.
+     */
+    public static int[] select(Sequences rows, int maxLength, int latestPerUser, String fileName) {
         checkArgument(maxLength > 0, "The window length must be > 0, got %s.", maxLength);
+        checkArgument(latestPerUser >= 0, "The windows per user must be >= 0 (0: all), got %s.", latestPerUser);
         int[] selected = new int[rows.size()];
         int count = 0;
         BitSet finishedUsers = new BitSet();
@@ -64,7 +73,11 @@ public final class SequenceWindows {
             int n = end - start;
             if (step > 0 && n >= 2) {
                 // The windows are counted back from the last row; the first one takes what is left: 1..first.
-                for (int t = (n - 2) % step + 1; t < n; t += step) {
+                int first = (n - 2) % step + 1;
+                if (latestPerUser > 0) {
+                    first = Math.max(first, n - 1 - (latestPerUser - 1) * step);
+                }
+                for (int t = first; t < n; t += step) {
                     selected[count++] = start + t;
                 }
             }
@@ -79,6 +92,12 @@ public final class SequenceWindows {
      * continue in a later file (each file is tiled on its own, so a user split over files would be mis-tiled).
      */
     public static long count(List<String> files, int numUsers, int numItems, int maxLength) throws IOException {
+        return count(files, numUsers, numItems, maxLength, 0);
+    }
+
+    /** As above, with each user's {@code latestPerUser} latest windows only (0: all). */
+    public static long count(List<String> files, int numUsers, int numItems, int maxLength, int latestPerUser)
+            throws IOException {
         checkArgument(maxLength >= 0, "The window length must be >= 0, got %s.", maxLength);
         long total = 0;
         BitSet usersOfEarlierFiles = new BitSet(numUsers);
@@ -88,7 +107,7 @@ public final class SequenceWindows {
                 total += rows.size();
                 continue;
             }
-            total += select(rows, maxLength, file).length;
+            total += select(rows, maxLength, latestPerUser, file).length;
             for (int r = 0; r < rows.size(); r++) {
                 if (usersOfEarlierFiles.get(rows.user(r))) {
                     throw layoutError(file, r, rows.user(r), "its rows began in an earlier training file");

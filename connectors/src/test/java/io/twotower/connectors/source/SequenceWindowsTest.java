@@ -32,6 +32,16 @@ class SequenceWindowsTest {
         assertThat(SequenceWindows.select(rows, 3, "train.parquet")).containsExactly(1, 4, 7, 10, 14);
     }
 
+    @Test
+    void keepsEachUsersLatestWindowsWhenAsked() {
+        Sequences rows = WindowedFiles.rows(0, new int[] {8, 1, 2, 4}, 50);
+        // as above, the latest window per user (t = 7; none; t = 1; t = 3), then the latest two (t = 4, 7; ...)
+        assertThat(SequenceWindows.select(rows, 3, 1, "train.parquet")).containsExactly(7, 10, 14);
+        assertThat(SequenceWindows.select(rows, 3, 2, "train.parquet")).containsExactly(4, 7, 10, 14);
+        assertThat(SequenceWindows.select(rows, 3, 0, "train.parquet"))
+                .containsExactly(SequenceWindows.select(rows, 3, "train.parquet"));
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 7, 10, 11, 25, 1000})
     void windowsPredictEveryPositionOnce(int maxLength) {

@@ -39,7 +39,8 @@ public final class TrainingJob {
         OutputLocationCheck.check(options.outputDir);
         // Every-position training (model: sequence) reads only the rows whose windows tile each user's sequence.
         long examplesPerEpoch = options.config.everyPosition()
-                ? SequenceWindows.count(data.trainFiles, data.numUsers, data.numItems, options.config.historyLength())
+                ? SequenceWindows.count(data.trainFiles, data.numUsers, data.numItems, options.config.historyLength(),
+                        options.config.sequenceWindowsPerUser())
                 : data.trainRows;
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
                 data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots);
@@ -55,7 +56,8 @@ public final class TrainingJob {
                 .setCatalog(data.numUsers, data.numItems)
                 .setEpochs(spec.config.epochs())
                 .setSeed(spec.config.seed())
-                .setSequenceWindows(spec.config.everyPosition() ? spec.config.historyLength() : 0)
+                .setSequenceWindows(spec.config.everyPosition() ? spec.config.historyLength() : 0,
+                        spec.config.sequenceWindowsPerUser())
                 .build();
         DataStreamSource<SequenceRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "training sequences");
         // One reader: its epoch positions are then one sequence over all files, which the trainer restores
