@@ -357,7 +357,8 @@ class TrainingJobITCase {
     /** The sequence tower's every-position training resumes exactly after a failure, as the other models do. */
     @Test
     void sequenceFailoverResumesExactly(@TempDir Path dir) throws Exception {
-        failoverResumesExactly(sequence().withValues(Map.of("epochs", 3), "test"), dir, 300);
+        // One window per user: 160 examples an epoch, about 80 through each of the two injectors.
+        failoverResumesExactly(sequence().withValues(Map.of("epochs", 3), "test"), dir, 60);
     }
 
     /** With every window of every user (every training position once an epoch) as well. */

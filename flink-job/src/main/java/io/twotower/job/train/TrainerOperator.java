@@ -13,6 +13,7 @@ import io.twotower.connectors.snapshot.StorageErrors;
 import io.twotower.connectors.source.EpochDecisionEvent;
 import io.twotower.job.trainer.CheckpointStats;
 import io.twotower.job.trainer.TrainerCheckpoint;
+import io.twotower.job.trainer.NativeHeapTrim;
 import io.twotower.job.trainer.ProgressMeter;
 import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
@@ -68,6 +69,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     /** Whether initializeState restored the trainer from a checkpoint. */
     private transient boolean restored;
     private transient CheckpointStats checkpoints;
+    /** Gives malloc's freed memory back to the OS at every epoch's end (NativeHeapTrim). */
+    private transient NativeHeapTrim heapTrim;
 
     private transient NDManager root;
     private transient TwoTowerTrainer trainer;
@@ -111,6 +114,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         batch = new TrainingBatch(config.batchSize(), config.kNeg(), config.historyLength(), config.everyPosition());
         order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
         checkpoints = new CheckpointStats();
+        heapTrim = new NativeHeapTrim(NativeHeapTrim.DEFAULT_INTERVAL_NANOS);
         restored = TrainerCheckpoint.restore(context, "trainer", this::restore);
     }
 
@@ -220,6 +224,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     }
 
     private void finishEpoch() throws IOException {
+        // An epoch frees tensors of many sizes; give malloc's free pages back before evaluation (NativeHeapTrim).
+        heapTrim.trimNow();
         order.finishEpoch(run.currentEpoch);
         if (!batch.isEmpty()) {
             // The epoch's last, smaller batch, as the notebook's DataLoader yields it.
