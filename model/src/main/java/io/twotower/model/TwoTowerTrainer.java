@@ -369,7 +369,7 @@ public final class TwoTowerTrainer implements AutoCloseable {
             return fullSoftmaxLoss(scope, u, targets, training);
         }
         NDArray v = model.itemVectors(scope, distinct, n, itemRows, training);
-        NDArray logits = u.matMul(v.transpose()).muli(GraphScalars.of(scope, model.logitScale()));
+        NDArray logits = scaled(scope, u.matMul(v.transpose()));
         if (config.logQCorrection()) {
             logits = logits.sub(scope.create(logInclusion(distinct, n, predictions, k), new Shape(1, n)));
         }
@@ -390,8 +390,17 @@ public final class TwoTowerTrainer implements AutoCloseable {
     private NDArray fullSoftmaxLoss(NDManager scope, NDArray u, long[] targets, boolean training) {
         NDArray v = model.itemTowerMlp() ? model.itemVectors(scope.arange(0L, (long) model.numItems(), 1L,
                 ai.djl.ndarray.types.DataType.INT64), training) : model.itemTower().table();
-        NDArray logits = u.matMul(v.transpose()).muli(GraphScalars.of(scope, model.logitScale()));
+        NDArray logits = scaled(scope, u.matMul(v.transpose()));
         return logits.logSoftmax(1).gather(scope.create(targets).expandDims(1), 1).neg().mean();
+    }
+
+    /**
+     * Logits times the model's logit scale; as they are when it is 1 (dot-product scores), which saves a pass over
+     * a predictions x catalog matrix and its backward in every full-softmax step.
+     */
+    private NDArray scaled(NDManager scope, NDArray logits) {
+        float scale = model.logitScale();
+        return scale == 1f ? logits : logits.muli(GraphScalars.of(scope, scale));
     }
 
     /** Touches the batch's candidates and (history tower) history items, and gathers them into a leaf. */
