@@ -202,8 +202,10 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     manifest, users, items = load_snapshot(argv[1])
-    # Cosine scores of user 0 against every item (the vectors are L2-normalised), in float64.
+    # Scores of user 0 against every item, in float64: cosines where the vectors are L2-normalised; plain dot
+    # products for the sequence tower with embedding-row item vectors, whose vectors are not normalised.
     scores = items.astype(np.float64) @ users[0].astype(np.float64)
+    normalised = (manifest.get("user_tower") or {}).get("item_vectors", "tower") != "embedding"
     summary = {
         "folder": snapshot_folder(argv[1]),
         "sequence": manifest["sequence"],
@@ -214,7 +216,7 @@ def main(argv):
         "user_row0": [float(v) for v in users[0, :4]],
         "item_last_row": [float(v) for v in items[-1, -4:]],
         "max_norm_error": float(max(np.abs(np.linalg.norm(users, axis=1) - 1).max(),
-                                    np.abs(np.linalg.norm(items, axis=1) - 1).max())),
+                                    np.abs(np.linalg.norm(items, axis=1) - 1).max())) if normalised else None,
         "user0_top5": [int(i) for i in np.argsort(-scores, kind="stable")[:5]],
     }
     print(json.dumps(summary))
