@@ -45,8 +45,8 @@ def main(out):
         lines.append(row('SASRec (cross-entropy)', sasrec, 'epochs ' + ', '.join(str(r['epoch']) for r in sasrec)))
     configs = {}
     for folder in sorted(glob.glob(os.path.join(out, 'ours-*-*'))):
-        if not os.path.isdir(folder):
-            continue
+        if not os.path.isdir(folder) or not os.path.exists(os.path.join(folder, 'twotower_results.json')):
+            continue  # not a run folder, or a run still going
         name = os.path.basename(folder)[len('ours-'):].rsplit('-', 1)[0]
         results = json.load(open(os.path.join(folder, 'twotower_results.json')))
         seconds = float(open(folder + '.seconds').read())
