@@ -128,8 +128,10 @@ public final class HistoryUserTower {
             }
         }
         for (int layer = 0; layer < 2; layer++) {
-            x = linear(x, layers.get("linear" + layer + "_weight"), layers.get("linear" + layer + "_bias"));
-            layerNorm(x, layers.get("norm" + layer + "_weight"), layers.get("norm" + layer + "_bias"));
+            x = DenseLayers.linear(x, layers.get("linear" + layer + "_weight"), layers.get("linear" + layer + "_bias"),
+                    0);
+            DenseLayers.layerNorm(x, layers.get("norm" + layer + "_weight"), layers.get("norm" + layer + "_bias"),
+                    layerNormEps);
             for (int c = 0; c < d; c++) {
                 x[c] = Math.max(x[c], 0);
             }
@@ -145,39 +147,5 @@ public final class HistoryUserTower {
             out[c] = (float) (x[c] / norm);
         }
         return out;
-    }
-
-    /** x @ W.T + b with W in PyTorch's (out, in) layout. */
-    private double[] linear(double[] x, float[] weight, float[] bias) {
-        int d = dimension;
-        double[] y = new double[d];
-        for (int o = 0; o < d; o++) {
-            double sum = bias[o];
-            int base = o * d;
-            for (int i = 0; i < d; i++) {
-                sum += (double) weight[base + i] * x[i];
-            }
-            y[o] = sum;
-        }
-        return y;
-    }
-
-    /** PyTorch's LayerNorm: population variance, eps inside the square root. */
-    private void layerNorm(double[] x, float[] gamma, float[] beta) {
-        int d = dimension;
-        double mean = 0;
-        for (double v : x) {
-            mean += v;
-        }
-        mean /= d;
-        double var = 0;
-        for (double v : x) {
-            var += (v - mean) * (v - mean);
-        }
-        var /= d;
-        double scale = 1.0 / Math.sqrt(var + layerNormEps);
-        for (int c = 0; c < d; c++) {
-            x[c] = (x[c] - mean) * scale * gamma[c] + beta[c];
-        }
     }
 }

@@ -198,7 +198,7 @@ public final class SequenceUserTower {
             x = block(x, "block" + b + "_");
         }
         double[] u = x[m - 1];
-        layerNorm(u, arrays.get("last_norm_weight"), arrays.get("last_norm_bias"));
+        DenseLayers.layerNorm(u, arrays.get("last_norm_weight"), arrays.get("last_norm_bias"), settings.layerNormEps);
         double norm = 1;
         if (settings.normalize) {
             double sum = 0;
@@ -232,11 +232,12 @@ public final class SequenceUserTower {
         double[][] value = new double[m][];
         for (int j = 0; j < m; j++) {
             q[j] = x[j].clone();
-            layerNorm(q[j], arrays.get(prefix + "attn_norm_weight"), arrays.get(prefix + "attn_norm_bias"));
+            DenseLayers.layerNorm(q[j], arrays.get(prefix + "attn_norm_weight"), arrays.get(prefix + "attn_norm_bias"),
+                    settings.layerNormEps);
             // in_proj_weight's rows: [0, d) query, [d, 2d) key, [2d, 3d) value; the keys and values read x, not q.
-            query[j] = linear(q[j], in, inBias, 0);
-            key[j] = linear(x[j], in, inBias, d);
-            value[j] = linear(x[j], in, inBias, 2 * d);
+            query[j] = DenseLayers.linear(q[j], in, inBias, 0);
+            key[j] = DenseLayers.linear(x[j], in, inBias, d);
+            value[j] = DenseLayers.linear(x[j], in, inBias, 2 * d);
         }
         double scale = 1.0 / Math.sqrt(headDim);
         double[][] next = new double[m][];
@@ -266,57 +267,26 @@ public final class SequenceUserTower {
                     }
                 }
             }
-            double[] a = linear(attended, arrays.get(prefix + "attn_out_weight"),
+            double[] a = DenseLayers.linear(attended, arrays.get(prefix + "attn_out_weight"),
                     arrays.get(prefix + "attn_out_bias"), 0);
             double[] y = new double[d];
             for (int c = 0; c < d; c++) {
                 y[c] = q[i][c] + a[c];
             }
-            layerNorm(y, arrays.get(prefix + "ffn_norm_weight"), arrays.get(prefix + "ffn_norm_bias"));
-            double[] hidden = linear(y, arrays.get(prefix + "ffn_in_weight"), arrays.get(prefix + "ffn_in_bias"), 0);
+            DenseLayers.layerNorm(y, arrays.get(prefix + "ffn_norm_weight"), arrays.get(prefix + "ffn_norm_bias"),
+                    settings.layerNormEps);
+            double[] hidden = DenseLayers.linear(y, arrays.get(prefix + "ffn_in_weight"),
+                    arrays.get(prefix + "ffn_in_bias"), 0);
             for (int c = 0; c < d; c++) {
                 hidden[c] = Math.max(hidden[c], 0);
             }
-            double[] f = linear(hidden, arrays.get(prefix + "ffn_out_weight"), arrays.get(prefix + "ffn_out_bias"), 0);
+            double[] f = DenseLayers.linear(hidden, arrays.get(prefix + "ffn_out_weight"),
+                    arrays.get(prefix + "ffn_out_bias"), 0);
             for (int c = 0; c < d; c++) {
                 y[c] += f[c];
             }
             next[i] = y;
         }
         return next;
-    }
-
-    /** x @ W[from .. from + d).T + b[from .. from + d) with W in PyTorch's (out, in) layout. */
-    private double[] linear(double[] x, float[] weight, float[] bias, int from) {
-        int d = dimension;
-        double[] y = new double[d];
-        for (int o = 0; o < d; o++) {
-            double sum = bias[from + o];
-            int base = (from + o) * d;
-            for (int i = 0; i < d; i++) {
-                sum += (double) weight[base + i] * x[i];
-            }
-            y[o] = sum;
-        }
-        return y;
-    }
-
-    /** PyTorch's LayerNorm: population variance, eps inside the square root. */
-    private void layerNorm(double[] x, float[] gamma, float[] beta) {
-        int d = dimension;
-        double mean = 0;
-        for (double v : x) {
-            mean += v;
-        }
-        mean /= d;
-        double var = 0;
-        for (double v : x) {
-            var += (v - mean) * (v - mean);
-        }
-        var /= d;
-        double scale = 1.0 / Math.sqrt(var + settings.layerNormEps);
-        for (int c = 0; c < d; c++) {
-            x[c] = (x[c] - mean) * scale * gamma[c] + beta[c];
-        }
     }
 }
