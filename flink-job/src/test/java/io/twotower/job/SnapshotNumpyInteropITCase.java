@@ -104,31 +104,12 @@ class SnapshotNumpyInteropITCase {
      */
     @Test
     void numpyRecomputesHistoryTowerUserVectors(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("prepared");
-        Path out = dir.resolve("out");
         trainOnSyntheticData(dir, SMALL.withValues(Map.of("model", "history", "history_length", 4,
                 "history_pooling", "recency", "negatives", "mixed"), "test"), "history");
-
-        Sequences validation = SequenceFiles.read(new DatasetLayout(
-                new org.apache.flink.core.fs.Path(data.toUri())).validation(), 90, 120);
-        Map<String, int[]> histories = new java.util.TreeMap<>();
-        for (int r = 0; r < validation.size(); r++) {
-            histories.put(String.valueOf(validation.user(r)), validation.history(r));
-        }
-        assertThat(histories).hasSize(90);
-        Path historiesFile = dir.resolve("histories.json");
-        new ObjectMapper().writeValue(historiesFile.toFile(), histories);
-        Path run = out.resolve("snapshots").resolve("history");
-        Process python = new ProcessBuilder("/usr/bin/python3", READER.toString(), run.toString(),
-                historiesFile.toString()).redirectErrorStream(true).start();
-        String printed = new String(python.getInputStream().readAllBytes()).trim();
-        assertThat(python.waitFor()).as(printed).isZero();
-        JsonNode numpy = new ObjectMapper().readTree(printed.lines().reduce((a, b) -> b).orElseThrow());
-        assertThat(numpy.get("users_checked").asInt()).isEqualTo(90);
+        JsonNode numpy = numpyChecksUserVectors(dir, "history");
         assertThat(numpy.get("input").asText()).isEqualTo("history");
         assertThat(numpy.get("arrays").toString()).contains("item_embedding", "linear1_weight", "norm0_bias")
                 .doesNotContain("user_embedding");
-        assertThat(numpy.get("history_max_abs_error").asDouble()).as(printed).isLessThan(1e-5);
     }
 
     /**
@@ -137,29 +118,36 @@ class SnapshotNumpyInteropITCase {
      */
     @Test
     void numpyRecomputesSequenceTowerUserVectors(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("prepared");
-        Path out = dir.resolve("out");
         trainOnSyntheticData(dir, SMALL.withValues(Map.of("model", "sequence", "history_length", 6,
                 "sequence_heads", 2, "negatives", "full", "epochs", 2), "test"), "sequence");
+        JsonNode numpy = numpyChecksUserVectors(dir, "sequence");
+        assertThat(numpy.get("arrays").toString()).contains("position_embedding", "block1_attn_in_weight",
+                "last_norm_bias");
+    }
 
+    /**
+     * Runs read_snapshot.py on run {@code runId}'s snapshot with every user's validation history (the items before
+     * the validation row) and checks it recomputed all 90 users' exported vectors to 1e-5; returns its summary.
+     */
+    private static JsonNode numpyChecksUserVectors(Path dir, String runId) throws Exception {
         Sequences validation = SequenceFiles.read(new DatasetLayout(
-                new org.apache.flink.core.fs.Path(data.toUri())).validation(), 90, 120);
+                new org.apache.flink.core.fs.Path(dir.resolve("prepared").toUri())).validation(), 90, 120);
         Map<String, int[]> histories = new java.util.TreeMap<>();
         for (int r = 0; r < validation.size(); r++) {
             histories.put(String.valueOf(validation.user(r)), validation.history(r));
         }
+        assertThat(histories).hasSize(90);
         Path historiesFile = dir.resolve("histories.json");
         new ObjectMapper().writeValue(historiesFile.toFile(), histories);
-        Path run = out.resolve("snapshots").resolve("sequence");
+        Path run = dir.resolve("out").resolve("snapshots").resolve(runId);
         Process python = new ProcessBuilder("/usr/bin/python3", READER.toString(), run.toString(),
                 historiesFile.toString()).redirectErrorStream(true).start();
         String printed = new String(python.getInputStream().readAllBytes()).trim();
         assertThat(python.waitFor()).as(printed).isZero();
         JsonNode numpy = new ObjectMapper().readTree(printed.lines().reduce((a, b) -> b).orElseThrow());
         assertThat(numpy.get("users_checked").asInt()).isEqualTo(90);
-        assertThat(numpy.get("arrays").toString()).contains("position_embedding", "block1_attn_in_weight",
-                "last_norm_bias");
         assertThat(numpy.get("history_max_abs_error").asDouble()).as(printed).isLessThan(1e-5);
+        return numpy;
     }
 
     static double dot(float[] users, int user, float[] items, int item) {
