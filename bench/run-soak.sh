@@ -6,6 +6,10 @@
 #                     [--warmup-minutes 3] [--corrupt-every 1000] [--partitions 2] [--history-ttl "10 min"]
 #                     [--log-events N]         (loop only the log's first N events: a short run sees all its ids early)
 #                     [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-quality.yaml")
+#                     [--jvm-opts "OPTS"]      (the online JVM's options besides -Xmx; default "-Xms<xmx>
+#                                               -XX:+AlwaysPreTouch": a fixed, touched heap as a Flink TaskManager has)
+#                     [--malloc glibc|jemalloc] (native allocator of the online JVM; jemalloc is LD_PRELOADed from
+#                                               Debian's libjemalloc2, as Flink's own Docker images do)
 #
 #   broker  bin/kafka-broker on 127.0.0.1:$SOAK_KAFKA_PORT (39192) with TWOTOWER_WORK=$SOAK_SERVERS_WORK
 #           (/tmp/soak-servers), started fresh and stopped at the end
@@ -45,6 +49,8 @@ PARTITIONS=2
 LOG_EVENTS=0
 HISTORY_TTL="10 min"
 ONLINE_ARGS=""
+JVM_OPTS=""
+MALLOC=glibc
 PY=/usr/bin/python3
 KAFKA_PORT_SOAK="${SOAK_KAFKA_PORT:-39192}"
 REST_PORT="${SOAK_REST_PORT:-38191}"
@@ -67,6 +73,8 @@ while [[ $# -gt 0 ]]; do
     --log-events) LOG_EVENTS="$2"; shift 2 ;;
     --history-ttl) HISTORY_TTL="$2"; shift 2 ;;
     --online-args) ONLINE_ARGS="$2"; shift 2 ;;
+    --jvm-opts) JVM_OPTS="$2"; shift 2 ;;
+    --malloc) MALLOC="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
@@ -76,6 +84,17 @@ done
 [[ "$KILLS" =~ ^[0-9]+$ ]] || { echo "--kills must be a count (0 or more)" >&2; exit 2; }
 [[ "$SEED" =~ ^[0-9]+$ ]] || { echo "--seed must be a non-negative integer" >&2; exit 2; }
 [[ "$LOG_EVENTS" =~ ^[0-9]+$ ]] || { echo "--log-events must be a count (0: the whole log)" >&2; exit 2; }
+[[ -n "$JVM_OPTS" ]] || JVM_OPTS="-Xms$XMX -XX:+AlwaysPreTouch"
+PRELOAD=""
+case "$MALLOC" in
+  glibc) ;;
+  jemalloc)
+    for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2; do
+      [[ -e "$lib" ]] && PRELOAD="$lib" && break
+    done
+    [[ -n "$PRELOAD" ]] || { echo "--malloc jemalloc: libjemalloc.so.2 not found (apt-get install libjemalloc2)" >&2; exit 2; } ;;
+  *) echo "--malloc must be glibc or jemalloc" >&2; exit 2 ;;
+esac
 SECONDS_TOTAL=$($PY -c "print(int(round(float('$MINUTES') * 60)))")
 
 STAMP="$(date +%Y%m%d-%H%M%S)"
@@ -114,9 +133,12 @@ javac -nowarn -d "$OUT/classes" -cp "$JAR" "$ROOT"/bench/soak/*.java
   echo "log_events=$LOG_EVENTS"
   echo "history_ttl=$HISTORY_TTL"
   echo "online_args=$ONLINE_ARGS"
+  echo "jvm_opts=$JVM_OPTS"
+  echo "malloc=$MALLOC${PRELOAD:+ ($PRELOAD)}"
+  echo "malloc_conf=${MALLOC_CONF:-}"
   echo "omp_wait_policy=$OMP_WAIT_POLICY"
   echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "command=bench/run-soak.sh --minutes $MINUTES --rate $RATE --kills $KILLS --seed $SEED --xmx $XMX --log-events $LOG_EVENTS"
+  echo "command=bench/run-soak.sh --minutes $MINUTES --rate $RATE --kills $KILLS --seed $SEED --xmx $XMX --log-events $LOG_EVENTS --malloc $MALLOC --jvm-opts '$JVM_OPTS'"
 } >"$OUT/env.txt"
 
 BROKER_STARTED=0
@@ -172,7 +194,8 @@ start_online() {
   ((RUN == 0)) || args+=(--resume-from latest)
   # shellcheck disable=SC2206
   args+=($ONLINE_ARGS)
-  java "-Xmx$XMX" -XX:NativeMemoryTracking=summary "-Xlog:gc:file=$OUT/gc-$RUN.log:uptime,time" \
+  # shellcheck disable=SC2086
+  env ${PRELOAD:+LD_PRELOAD=$PRELOAD} java "-Xmx$XMX" $JVM_OPTS -XX:NativeMemoryTracking=summary "-Xlog:gc:file=$OUT/gc-$RUN.log:uptime,time" \
     "-Dlog.file=$OUT/flink-$RUN.log" -jar "$JAR" "${args[@]}" >"$OUT/online-$RUN.log" 2>&1 &
   ONLINE_PID=$!
   JOB_ID=""

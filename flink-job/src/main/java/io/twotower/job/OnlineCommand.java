@@ -4,6 +4,7 @@ import io.twotower.connectors.kafka.EventFormat;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
 import io.twotower.job.cli.RetainedCheckpoints;
+import io.twotower.job.trainer.TableState;
 import io.twotower.job.online.OnlineJob;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -33,7 +34,8 @@ final class OnlineCommand {
                 "until-latest", "window", "snapshot-every", "snapshot-min-interval", "snapshot-min-events", "rank-share",
                 "regression-tolerance", "regression-min-events", "regression-patience", "keep-snapshots", "run-id",
                 "config", "user-field", "item-field", "time-field", "max-history", "history-ttl", "windows-per-file",
-                "checkpoint-interval", "resume-from", "out-of-orderness", "idle-timeout", "kafka.*"), "online");
+                "checkpoint-interval", "resume-from", "out-of-orderness", "idle-timeout", "kafka.*", TableState.OPTION),
+                "online");
         OnlineJob.Options o = new OnlineJob.Options();
         o.bootstrapServers = cli.required("bootstrap-servers");
         o.topic = cli.required("topic");
@@ -90,6 +92,7 @@ final class OnlineCommand {
         if (o.spec.historyTtlMillis < 0) {
             throw new IllegalArgumentException("--history-ttl must be a duration (e.g. 30 d) or none, got " + ttl);
         }
+        o.tableState = cli.get(TableState.OPTION, o.tableState);
         o.spec.windowsPerFile = cli.getInt("windows-per-file", o.spec.windowsPerFile);
         if (o.spec.windowsPerFile < 1) {
             throw new IllegalArgumentException("--windows-per-file must be at least 1");

@@ -2,6 +2,7 @@ package io.twotower.job;
 
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
+import io.twotower.job.trainer.TableState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twotower.connectors.snapshot.SnapshotStore;
@@ -30,7 +31,8 @@ final class TrainCommand {
     private TrainCommand() {}
 
     static int run(CliArgs cli) throws Exception {
-        cli.rejectUnknown(Set.of("data", "output", "config", "run-id", "keep-snapshots", "checkpoint-interval"), "train");
+        cli.rejectUnknown(Set.of("data", "output", "config", "run-id", "keep-snapshots", "checkpoint-interval",
+                TableState.OPTION), "train");
         TrainingJob.Options options = new TrainingJob.Options();
         options.dataDir = cli.required("data");
         options.outputDir = cli.required("output");
@@ -38,6 +40,7 @@ final class TrainCommand {
         options.runId = cli.get("run-id", "train-" + ZonedDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         options.keepSnapshots = cli.getInt("keep-snapshots", options.keepSnapshots);
+        options.tableState = cli.get(TableState.OPTION, options.tableState);
 
         Map<String, String> flink = new LinkedHashMap<>(cli.flinkOptions());
         int interval = cli.getInt("checkpoint-interval", 0);

@@ -305,6 +305,15 @@ class TrainingJobITCase {
         failoverResumesExactly(config, dir);
     }
 
+    /**
+     * The tables as keyed rows on RocksDB with incremental checkpoints (--table-state keyed): the failing run
+     * restores them from keyed state and still repeats the reference run (raw operator state) bit for bit.
+     */
+    @Test
+    void keyedTablesOnRocksDbFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        failoverResumesExactly(large().withValues(Map.of("epochs", 3), "test"), dir, 1000, true);
+    }
+
     /** conf/twotower-sequence.yaml (the sequence tower, every position, full softmax) at the test's scale. */
     static TwoTowerConfig sequence() throws Exception {
         try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-sequence.yaml"))) {
@@ -373,6 +382,16 @@ class TrainingJobITCase {
     }
 
     private static void failoverResumesExactly(TwoTowerConfig config, Path dir, long failAfter) throws Exception {
+        failoverResumesExactly(config, dir, failAfter, false);
+    }
+
+    /**
+     * An uninterrupted run, then one at parallelism 2 with a failure injected after a completed checkpoint; with
+     * {@code keyedTablesOnRocksDb} the failing run keeps its tables as keyed rows on RocksDB with incremental
+     * checkpoints (the reference run does not, so the two layouts must also train identically).
+     */
+    static void failoverResumesExactly(TwoTowerConfig config, Path dir, long failAfter, boolean keyedTablesOnRocksDb)
+            throws Exception {
         // A clean run at parallelism 1 is the reference; the failing run at 2 must repeat it bit for bit.
         Path clean = dir.resolve("clean");
         StreamExecutionEnvironment cleanEnv = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -386,6 +405,10 @@ class TrainingJobITCase {
         conf.setString("restart-strategy.fixed-delay.delay", "100 ms");
         conf.setString("execution.checkpointing.interval", "300 ms");
         conf.setString("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
+        if (keyedTablesOnRocksDb) {
+            conf.setString("state.backend.type", "rocksdb");
+            conf.setString("execution.checkpointing.incremental", "true");
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         TrainingJob.Options options = options(config, failed);
@@ -394,7 +417,7 @@ class TrainingJobITCase {
                 prepared.trainFiles, prepared.numUsers, prepared.numItems, config.historyLength(),
                 config.sequenceWindowsPerUser()) : prepared.trainRows;
         TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,
-                prepared.numUsers, prepared.numItems, perEpoch, 5);
+                prepared.numUsers, prepared.numItems, perEpoch, 5, keyedTablesOnRocksDb);
         DataStream<TrainingExample> examples = TrainingJob.examples(env, spec, prepared, "listen-failover")
                 .map(new FailOnceAfterCheckpoint(failAfter)).name("inject failure");
         try (CloseableIterator<EpochReport> it = TrainingJob.train(examples, spec, "listen-failover")

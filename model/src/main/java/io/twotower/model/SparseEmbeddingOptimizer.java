@@ -60,6 +60,15 @@ public abstract class SparseEmbeddingOptimizer {
     /** The optimizer state, for a checkpoint (live arrays). */
     abstract NDList state();
 
+    /** Floats of state per row (lazy_adamw: m and v, 2 x d; rowwise_adagrad: the accumulator, 1). */
+    abstract int rowStateWidth(int dModel);
+
+    /** The state of rows {@code rows} of table {@code table}, one row each, in {@code scope}. */
+    abstract NDArray rowState(NDManager scope, int table, NDIndex rows);
+
+    /** Sets the state of rows {@code rows} of table {@code table} from {@link #rowState}'s layout. */
+    abstract void setRowState(int table, NDIndex rows, NDArray state);
+
     /** Extends table {@code table}'s state to {@code rows} rows, for a grown vocabulary. */
     abstract void growRows(int table, long rows);
 
@@ -140,6 +149,23 @@ public abstract class SparseEmbeddingOptimizer {
         }
 
         @Override
+        int rowStateWidth(int dModel) {
+            return 2 * dModel;
+        }
+
+        @Override
+        NDArray rowState(NDManager scope, int table, NDIndex rows) {
+            return moments[2 * table].get(scope, rows).concat(moments[2 * table + 1].get(scope, rows), 1);
+        }
+
+        @Override
+        void setRowState(int table, NDIndex rows, NDArray state) {
+            long d = moments[2 * table].getShape().get(1);
+            moments[2 * table].set(rows, state.get(new NDIndex(":, 0:{}", d)));
+            moments[2 * table + 1].set(rows, state.get(new NDIndex(":, {}:", d)));
+        }
+
+        @Override
         void growRows(int table, long rows) {
             for (int k = 2 * table; k < 2 * table + 2; k++) {
                 long have = moments[k].getShape().get(0);
@@ -206,6 +232,21 @@ public abstract class SparseEmbeddingOptimizer {
         @Override
         NDList state() {
             return new NDList(accumulators);
+        }
+
+        @Override
+        int rowStateWidth(int dModel) {
+            return 1;
+        }
+
+        @Override
+        NDArray rowState(NDManager scope, int table, NDIndex rows) {
+            return accumulators[table].get(scope, rows).expandDims(1);
+        }
+
+        @Override
+        void setRowState(int table, NDIndex rows, NDArray state) {
+            accumulators[table].set(rows, state.squeeze(1));
         }
 
         @Override

@@ -110,6 +110,11 @@ final class SparseRowGradients implements AutoCloseable {
         return size;
     }
 
+    /** The touched ids in slot order: the first {@link #size()} entries (live; do not change). */
+    long[] ids() {
+        return rows;
+    }
+
     /** The touched ids as an int64 array in {@code manager}, in slot order. */
     NDArray rowIndex(NDManager manager) {
         return manager.create(Arrays.copyOf(rows, size));

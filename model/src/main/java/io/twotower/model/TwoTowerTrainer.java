@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -62,6 +63,10 @@ public final class TwoTowerTrainer implements AutoCloseable {
     /** Item frequencies for the logQ correction (null with uniform negatives, where it is a constant). */
     private StreamingFrequencyEstimator frequencies;
     private int[] positiveScratch;
+    /** Embedding rows changed since they were last saved (null unless {@link #trackChangedRows()} turned it on). */
+    private ChangedRows changedRows;
+    /** Restored without its tables: their rows come from {@link #loadRows} ({@link #restoredAwaitingRows}). */
+    private boolean awaitingRows;
     /** Test hook: runs between the forward pass and backward (the regression test forces GC there). */
     Runnable beforeBackward = () -> {};
 
@@ -178,9 +183,15 @@ public final class TwoTowerTrainer implements AutoCloseable {
             }
         }
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(config.seed(), 0x6E0L, users, items));
+        int usersBefore = model.numUsers();
+        int itemsBefore = model.numItems();
         model.userTower().growRows(users, rng);
         model.itemTower().growRows(items, rng);
         ensureItemCapacity(model.numItems());
+        if (changedRows != null) {
+            changedRows.markRange(0, usersBefore, model.numUsers());
+            changedRows.markRange(1, itemsBefore, model.numItems());
+        }
         if (embeddingOptimizer != null) {
             embeddingOptimizer.growRows(0, model.numUsers());
             embeddingOptimizer.growRows(1, model.numItems());
@@ -497,6 +508,9 @@ public final class TwoTowerTrainer implements AutoCloseable {
                 embeddingOptimizer.step(t, all[tables[t]], rows.rowIndex(scope), rows.values(), embeddingLearningRate(),
                         config.weightDecay(), optimizer.stepCount());
             }
+            if (changedRows != null) {
+                changedRows.mark(t, rows.ids(), rows.size());
+            }
             rows.clear();
         }
     }
@@ -644,6 +658,100 @@ public final class TwoTowerTrainer implements AutoCloseable {
             sparse = SparseEmbeddingOptimizer.restore(config, model.manager(), embeddingState);
         }
         return new TwoTowerTrainer(config, model, adamW, sparse);
+    }
+
+    /**
+     * A restored trainer whose embedding tables and their optimizer state are saved elsewhere (rows in keyed
+     * state): zero tables of the saved sizes, fresh sparse state, both overwritten by {@link #loadRows} next.
+     */
+    static TwoTowerTrainer restoredAwaitingRows(TwoTowerConfig config, TwoTowerModel model, NDList moments,
+            long step, double lr) {
+        if (!config.sparseEmbeddings()) {
+            throw new IllegalArgumentException("embedding tables saved as rows need a sparse embedding_optimizer, "
+                    + "the configuration sets embedding_optimizer " + config.embeddingOptimizer());
+        }
+        AdamW adamW = AdamW.restore(model.manager(), moments, step, lr, config.weightDecay());
+        SparseEmbeddingOptimizer sparse = SparseEmbeddingOptimizer.create(config, model.manager(),
+                new long[] {model.numUsers(), model.numItems()}, model.dModel());
+        TwoTowerTrainer trainer = new TwoTowerTrainer(config, model, adamW, sparse);
+        trainer.awaitingRows = true;
+        return trainer;
+    }
+
+    /** Whether this trainer was restored without its tables and waits for {@link #loadRows} to fill them. */
+    public boolean awaitsSavedRows() {
+        return awaitingRows;
+    }
+
+    /** The saved rows are all loaded (the caller checked that every row came back). */
+    public void savedRowsLoaded() {
+        awaitingRows = false;
+    }
+
+    /**
+     * Starts recording which embedding rows change, for checkpoints that save only those (every row counts as
+     * changed now: the first save writes the tables whole). Needs a sparse embedding optimizer: dense AdamW
+     * rewrites every row at every step.
+     */
+    public ChangedRows trackChangedRows() {
+        if (embeddingOptimizer == null) {
+            throw new IllegalStateException("saving changed embedding rows needs a sparse embedding_optimizer "
+                    + "(lazy_adamw or rowwise_adagrad), not " + config.embeddingOptimizer());
+        }
+        changedRows = new ChangedRows();
+        changedRows.markRange(0, 0, model.numUsers());
+        changedRows.markRange(1, 0, model.numItems());
+        return changedRows;
+    }
+
+    /** Floats per saved embedding row: the row's d_model values, then its optimizer state. */
+    public int savedRowWidth() {
+        if (embeddingOptimizer == null) {
+            throw new IllegalStateException("embedding rows are saved with their state only with a sparse embedding_optimizer");
+        }
+        return model.dModel() + embeddingOptimizer.rowStateWidth(model.dModel());
+    }
+
+    /** Rows in table {@code table} (0: users, 1: items). */
+    public int tableRows(int table) {
+        return table == 0 ? model.numUsers() : model.numItems();
+    }
+
+    /**
+     * Rows {@code rows[from, to)} of table {@code table} (0: users, 1: items) with their optimizer state, row
+     * after row, {@link #savedRowWidth()} floats each.
+     */
+    public float[] savedRows(int table, long[] rows, int from, int to) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDIndex at = new NDIndex("{}", scope.create(Arrays.copyOfRange(rows, from, to)));
+            NDArray values = tableArray(table).get(scope, at);
+            NDArray state = embeddingOptimizer.rowState(scope, table, at);
+            return values.concat(state, 1).toFloatArray();
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /** Writes rows saved by {@link #savedRows}: {@code rows[0, n)} of table {@code table} and their state. */
+    public void loadRows(int table, long[] rows, int n, float[] saved) {
+        int width = savedRowWidth();
+        int d = model.dModel();
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDIndex at = new NDIndex("{}", scope.create(Arrays.copyOf(rows, n)));
+            NDArray values = scope.create(java.nio.FloatBuffer.wrap(saved, 0, n * width), new Shape(n, width));
+            tableArray(table).set(at, values.get(new NDIndex(":, 0:{}", d)));
+            embeddingOptimizer.setRowState(table, at, values.get(new NDIndex(":, {}:", d)));
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    private NDArray tableArray(int table) {
+        return model.parameters()[table == 0 ? USER_TABLE : ITEM_TABLE];
     }
 
     /** The sparse embedding optimizer's state (live arrays), or null with dense embeddings. */

@@ -7,6 +7,8 @@ import io.twotower.connectors.kafka.InteractionEvent;
 import io.twotower.connectors.kafka.KafkaRecord;
 import io.twotower.connectors.kafka.KafkaRecordDeserializer;
 import io.twotower.job.train.TrainingJob;
+import io.twotower.job.trainer.KeyedTableRows;
+import io.twotower.job.trainer.TableState;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -15,6 +17,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.ConnectedStreams;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -43,6 +46,8 @@ public final class OnlineJob {
         /** A parser subtask without events this long stops holding back event time (e.g. an empty partition). */
         public Duration idleTimeout = Duration.ofMinutes(1);
         public OnlineSpec spec = new OnlineSpec();
+        /** {@code --table-state}: auto, operator or keyed ({@link TableState}). */
+        public String tableState = "auto";
     }
 
     public static DataStream<WindowReport> build(StreamExecutionEnvironment env, Options o) {
@@ -80,7 +85,13 @@ public final class OnlineJob {
                 .keyBy(e -> e.user)
                 .process(new UserHistoryFunction(Math.max(o.spec.maxHistory, o.spec.config.historyLength()),
                         o.spec.historyTtlMillis)).name("user history");
-        return examples.connect(deadLetters)
+        o.spec.keyedTables = TableState.resolve(o.tableState, o.spec.config, env.getConfiguration()) == TableState.KEYED;
+        ConnectedStreams<OnlineExample, DeadLetter> inputs = o.spec.keyedTables
+                // Keyed by one constant: the trainer gets a keyed state backend for the rows (KeyedTableRows).
+                ? examples.connect(deadLetters).keyBy(KeyedTableRows.<OnlineExample>keySelector(),
+                        KeyedTableRows.<DeadLetter>keySelector())
+                : examples.connect(deadLetters);
+        return inputs
                 .transform("online two-tower", TypeInformation.of(WindowReport.class), new OnlineTrainerOperator(o.spec))
                 .setParallelism(1)
                 .setMaxParallelism(1)

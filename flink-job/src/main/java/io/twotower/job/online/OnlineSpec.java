@@ -34,4 +34,6 @@ public final class OnlineSpec implements Serializable {
     public long historyTtlMillis = 0;
     /** windows.jsonl holds at most this many windows; full ones roll into windows-NNNNNN.jsonl (WindowLog). */
     public int windowsPerFile = WindowLog.DEFAULT_LINES_PER_FILE;
+    /** The embedding tables are checkpointed as keyed rows, each when it changed (resolved from --table-state). */
+    public boolean keyedTables;
 }

@@ -3,6 +3,8 @@ package io.twotower.job.train;
 import io.twotower.connectors.source.EpochSequenceSource;
 import io.twotower.connectors.source.SequenceRow;
 import io.twotower.connectors.source.SequenceWindows;
+import io.twotower.job.trainer.KeyedTableRows;
+import io.twotower.job.trainer.TableState;
 import io.twotower.model.TwoTowerConfig;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -31,6 +33,8 @@ public final class TrainingJob {
         public TwoTowerConfig config = TwoTowerConfig.defaults();
         public String runId;
         public int keepSnapshots = 5;
+        /** {@code --table-state}: auto, operator or keyed ({@link TableState}). */
+        public String tableState = "auto";
     }
 
     /** Validates the data, then adds the whole job to {@code env}; returns the trainer's reports. */
@@ -43,7 +47,8 @@ public final class TrainingJob {
                         options.config.sequenceWindowsPerUser())
                 : data.trainRows;
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
-                data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots);
+                data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots,
+                TableState.resolve(options.tableState, options.config, env.getConfiguration()) == TableState.KEYED);
         String listeningId = "twotower-epochs-" + options.runId;
         return train(examples(env, spec, data, listeningId), spec, listeningId);
     }
@@ -71,10 +76,16 @@ public final class TrainingJob {
                 .name("sample negatives");
     }
 
-    /** The trainer at parallelism 1 in its own slot-sharing group. */
+    /**
+     * The trainer at parallelism 1 in its own slot-sharing group; with keyed tables its input is keyed by one
+     * constant, which gives it a keyed state backend for the rows ({@link KeyedTableRows}).
+     */
     public static DataStream<EpochReport> train(DataStream<TrainingExample> examples, TrainingSpec spec,
             String listeningId) {
-        return examples
+        DataStream<TrainingExample> input = spec.keyedTables
+                ? examples.keyBy(KeyedTableRows.<TrainingExample>keySelector())
+                : examples;
+        return input
                 .transform("train two-tower", TypeInformation.of(EpochReport.class),
                         new TrainerOperatorFactory(spec, listeningId))
                 .setParallelism(1)

@@ -17,9 +17,11 @@ public final class TrainingSpec implements Serializable {
     /** Training rows, so examples per epoch (for the progress lines' share and ETA). */
     public final long examplesPerEpoch;
     public final int keepSnapshots;
+    /** The embedding tables are checkpointed as keyed rows, each when it changed (--table-state keyed). */
+    public final boolean keyedTables;
 
     public TrainingSpec(TwoTowerConfig config, String dataDir, String outputDir, String runId, int numUsers,
-            int numItems, long examplesPerEpoch, int keepSnapshots) {
+            int numItems, long examplesPerEpoch, int keepSnapshots, boolean keyedTables) {
         this.config = config;
         this.dataDir = dataDir;
         this.outputDir = outputDir;
@@ -28,5 +30,6 @@ public final class TrainingSpec implements Serializable {
         this.numItems = numItems;
         this.examplesPerEpoch = examplesPerEpoch;
         this.keepSnapshots = keepSnapshots;
+        this.keyedTables = keyedTables;
     }
 }

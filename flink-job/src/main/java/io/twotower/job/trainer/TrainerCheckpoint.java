@@ -44,6 +44,12 @@ public final class TrainerCheckpoint {
         void read(DataInputStream in) throws IOException;
     }
 
+    /** Writes state that lives outside the raw stream (the tables' changed rows); returns the bytes written. */
+    @FunctionalInterface
+    public interface KeyedWriter {
+        long write() throws Exception;
+    }
+
     private TrainerCheckpoint() {}
 
     /**
@@ -77,14 +83,25 @@ public final class TrainerCheckpoint {
      */
     public static void write(StateSnapshotContext context, StateWriter writer, CheckpointStats stats)
             throws Exception {
+        write(context, writer, null, stats);
+    }
+
+    /**
+     * As {@link #write(StateSnapshotContext, StateWriter, CheckpointStats)}, and first {@code keyed} (null: none)
+     * writes the rows that changed into keyed state, which the state backend then checkpoints with this one;
+     * the recorded size counts both.
+     */
+    public static void write(StateSnapshotContext context, StateWriter writer, KeyedWriter keyed, CheckpointStats stats)
+            throws Exception {
         long start = System.nanoTime();
+        long keyedBytes = keyed == null ? 0 : keyed.write();
         OperatorStateCheckpointOutputStream raw = context.getRawOperatorStateOutput();
         raw.startNewPartition();
         Counting counting = new Counting(raw);
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(counting, BUFFER));
         writer.write(out);
         out.flush();
-        stats.taken(context.getCheckpointId(), counting.count, (System.nanoTime() - start) / 1e9);
+        stats.taken(context.getCheckpointId(), keyedBytes + counting.count, (System.nanoTime() - start) / 1e9);
     }
 
     /** Counts what passes (DataOutputStream.size() is an int and stops at 2 GB). Flink closes the raw stream. */
