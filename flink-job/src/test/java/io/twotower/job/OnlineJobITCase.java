@@ -395,17 +395,56 @@ class OnlineJobITCase {
 
     @Test
     void stopWithSavepointAndResumeKeepsTheTotalsExact(@TempDir Path dir) throws Exception {
-        String topic = KafkaTestSupport.newTopic("savepoint");
+        stopWithSavepointAndResume(dir, "savepoint", SMALL, Map.of());
+    }
+
+    /**
+     * Sparse embeddings whose tables are keyed rows on RocksDB with incremental checkpoints (--table-state auto
+     * picks keyed there): the same stop, savepoint and resume, while the vocabulary grows across the restore.
+     */
+    @Test
+    void keyedTableRowsOnRocksDbResumeAndKeepGrowing(@TempDir Path dir) throws Exception {
+        TwoTowerConfig sparse = SMALL.withValues(Map.of("model", "history", "history_length", 8, "negatives", "mixed",
+                "k_neg", 2, "embedding_optimizer", "rowwise_adagrad", "embedding_lr", 0.05), "test");
+        Path out = stopWithSavepointAndResume(dir, "keyed-rows", sparse,
+                Map.of("state.backend.type", "rocksdb", "execution.checkpointing.incremental", "true"));
+        JsonNode results = JSON.readTree(Files.readAllBytes(out.resolve("online_results.json")));
+        assertThat(results.get("table_state").asText()).isEqualTo("keyed");
+        List<InteractionEvent> all = log.subList(0, 3000);
+        long itemsBefore = log.subList(0, 2000).stream().map(e -> e.item).distinct().count();
+        long items = all.stream().map(e -> e.item).distinct().count();
+        assertThat(items).as("the events after the savepoint bring new items").isGreaterThan(itemsBefore);
+        SnapshotStore store = new SnapshotStore(new org.apache.flink.core.fs.Path(out.toString()), "it-keyed-rows");
+        long last = store.sequences().get(store.sequences().size() - 1);
+        assertThat(store.verify(last)).isEmpty();
+        assertThat(store.manifest(last).get("num_items").asLong()).isEqualTo(items);
+        float[] itemVectors = NpyFormat.values(Files.readAllBytes(
+                Path.of(store.snapshotDir(last).getPath()).resolve("item_embeddings.npy")));
+        assertThat(itemVectors).hasSize((int) items * SMALL.dModel());
+        for (float x : itemVectors) {
+            assertThat(Float.isFinite(x)).isTrue();
+        }
+    }
+
+    /**
+     * 2000 events, a stop with a savepoint once a window closed, 1000 more events while the job is down, a resume
+     * from the savepoint and a draining stop: every event counted once, every window once. Returns the output.
+     */
+    private Path stopWithSavepointAndResume(Path dir, String name, TwoTowerConfig config, Map<String, String> flink)
+            throws Exception {
+        String topic = KafkaTestSupport.newTopic(name);
         KafkaTestSupport.send(topic, json(log.subList(0, 2000)));
         Path out = dir.resolve("out");
 
         // Run unbounded until the first window has closed, then stop with a savepoint.
-        OnlineJob.Options first = options(topic, out, "it-savepoint");
+        OnlineJob.Options first = options(topic, out, "it-" + name);
+        first.spec.config = config;
         first.untilLatest = false;
         first.spec.windowMillis = Duration.ofDays(30).toMillis();
         // Two windows a file, so windows.jsonl rolls during the runs and across the restore.
         first.spec.windowsPerFile = 2;
         Configuration conf = new Configuration();
+        flink.forEach(conf::setString);
         conf.setString("execution.checkpointing.interval", "500 ms");
         conf.setString("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -425,11 +464,13 @@ class OnlineJobITCase {
         // More events arrive while the job is down. The resumed job reads from the savepoint's offsets; once its
         // checkpoints have committed every offset, a draining stop ends its input and it writes the totals.
         KafkaTestSupport.send(topic, json(log.subList(2000, 3000)));
-        OnlineJob.Options second = options(topic, out, "it-savepoint");
+        OnlineJob.Options second = options(topic, out, "it-" + name);
+        second.spec.config = config;
         second.untilLatest = false;
         second.spec.windowMillis = first.spec.windowMillis;
         second.spec.windowsPerFile = first.spec.windowsPerFile;
         Configuration resume = new Configuration();
+        flink.forEach(resume::setString);
         resume.setString("execution.state-recovery.path", savepoint);
         resume.setString("execution.checkpointing.interval", "500 ms");
         resume.setString("execution.checkpointing.dir", dir.resolve("checkpoints2").toUri().toString());
@@ -471,5 +512,6 @@ class OnlineJobITCase {
         }
         assertThat(windowEvents).isEqualTo(3000);
         assertThat(starts).hasSize(results.get("windows").asInt()).isSorted().doesNotHaveDuplicates();
+        return out;
     }
 }

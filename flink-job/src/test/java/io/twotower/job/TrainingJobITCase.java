@@ -427,6 +427,7 @@ class TrainingJobITCase {
 
         JsonNode results = JSON.readTree(Files.readAllBytes(failed.resolve("twotower_results.json")));
         JsonNode reference = JSON.readTree(Files.readAllBytes(clean.resolve("twotower_results.json")));
+        assertThat(results.get("table_state").asText()).isEqualTo(keyedTablesOnRocksDb ? "keyed" : "operator");
         assertThat(results.get("restored_at_steps")).as("the job restarted").hasSize(1);
         assertThat(results.get("restored_at_steps").get(0).asLong()).as("resumed from a checkpointed step").isPositive();
         for (JsonNode n : results.get("training").get("examples_per_epoch")) {

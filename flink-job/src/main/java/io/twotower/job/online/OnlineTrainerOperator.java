@@ -127,9 +127,12 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         if (spec.keyedTables) {
             tableRows = new KeyedTableRows(context.getKeyedStateStore(), this);
         }
+        long start = System.nanoTime();
         restored = TrainerCheckpoint.restore(context, "online-trainer", this::restore);
         if (restored) {
             changedRows = KeyedTableRows.restore(trainer, tableRows);
+            LOG.info(String.format("Read the trainer's checkpointed state in %.1f s (tables %s)",
+                    (System.nanoTime() - start) / 1e9, tableRows == null ? "in operator state" : "as keyed rows"));
         }
     }
 
@@ -502,6 +505,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
             results.put("latest_snapshot", snapshots.snapshotDir(run.totals.latestSequence).toString());
         }
         checkpoints.addTo(results);
+        results.put("table_state", spec.keyedTables ? "keyed" : "operator");
         results.putPOJO("model_config", spec.config.asMap());
         writeFile(new Path(spec.outputDir, RESULTS_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
         curves.finished(run.windowLog.recentLines());

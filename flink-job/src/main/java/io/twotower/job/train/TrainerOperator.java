@@ -123,9 +123,12 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         if (spec.keyedTables) {
             tableRows = new KeyedTableRows(context.getKeyedStateStore(), this);
         }
+        long start = System.nanoTime();
         restored = TrainerCheckpoint.restore(context, "trainer", this::restore);
         if (restored) {
             changedRows = KeyedTableRows.restore(trainer, tableRows);
+            LOG.info(String.format("Read the trainer's checkpointed state in %.1f s (tables %s)",
+                    (System.nanoTime() - start) / 1e9, tableRows == null ? "in operator state" : "as keyed rows"));
         }
     }
 
@@ -365,7 +368,10 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         fields.put("epoch", epoch);
         fields.putObject("metrics").put("Recall@" + spec.config.evalTopK(), recall).put("train_loss", loss);
         run.snapshotSequence++;
+        long start = System.nanoTime();
         snapshots.publishStreaming(run.snapshotSequence, files, fields, true, spec.keepSnapshots);
+        LOG.info(String.format("Published snapshot %d (epoch %d, %d items x %d) in %.1f s", run.snapshotSequence, epoch,
+                model.numItems(), model.dModel(), (System.nanoTime() - start) / 1e9));
     }
 
     /** The prepared data's id map, as it is, into the snapshot (a catalog's map can be large: no whole copy). */

@@ -74,6 +74,7 @@ final class TrainingResults {
         results.put("stopped_early", progress.stoppedEarly(spec.config.epochs()));
         results.put("optimizer_steps", steps);
         checkpoints.addTo(results);
+        results.put("table_state", spec.keyedTables ? "keyed" : "operator");
         ArrayNode restores = results.putArray("restored_at_steps");
         restoredAtSteps.forEach(restores::add);
         results.put("run_id", spec.runId);
