@@ -111,7 +111,9 @@ run() {
   PID=$!
 }
 
-# watch N: records checkpoint statistics every 2 s while run N lives; with a target, kills it at that count.
+# watch N [TARGET]: records checkpoint statistics every 2 s while run N lives; with a target, kills it once that
+# many checkpoints have completed (KILLED=1), else waits for its end.
+KILLED=0
 watch() {
   local n="$1" target="${2:-0}" job=""
   while kill -0 "$PID" 2>/dev/null; do
@@ -126,6 +128,7 @@ watch() {
         echo "== $(date +%T) kill -9 of run $n after $target completed checkpoints"
         kill -9 "$java_pid"
         wait "$PID" 2>/dev/null || true
+        KILLED=1
         return
       fi
     fi
@@ -139,6 +142,7 @@ rm -rf "$OUT/out"
 run 0
 if ((KILL)); then
   watch 0 "$CHECKPOINTS"
+  ((KILLED)) || { echo "run 0 ended before $CHECKPOINTS checkpoints completed: give more --epochs" >&2; exit 1; }
   latest="$(ls -d "$OUT"/out/checkpoints/*/chk-* 2>/dev/null | while read -r d; do
     [[ -f "$d/_metadata" ]] && echo "${d##*chk-} $d"; done | sort -n | tail -n 1 | cut -d' ' -f2)"
   [[ -n "$latest" ]] || { echo "no completed checkpoint under $OUT/out/checkpoints" >&2; exit 1; }

@@ -240,6 +240,22 @@ def main(d):
         checks.append(("RSS flat within 10%", sp <= 10, f"{fmt(lo)}-{fmt(hi)} MB ({fmt(sp, 1)}%)"))
         lo, hi, sp = spread([s["heap_used_kb"] / 1024 for s in st])
         checks.append(("heap after GC flat within 10%", sp <= 10, f"{fmt(lo)}-{fmt(hi)} MB ({fmt(sp, 1)}%)"))
+        # The level: each steady minute's median sample (a sample can catch a transient block of a step or a
+        # ranking, which the median of a minute's six samples does not), and the trend over the steady samples.
+        by_minute = {}
+        for s in st:
+            by_minute.setdefault(int((s["t"] - t0) // 60), []).append(s["rss_kb"] / 1024)
+        medians = [statistics.median(v) for v in by_minute.values()]
+        lo, hi, sp = spread(medians)
+        checks.append(("RSS level flat within 10% (median of each steady minute)", sp <= 10,
+                       f"{fmt(lo)}-{fmt(hi)} MB ({fmt(sp, 1)}%)"))
+        if len(st) > 2:
+            xs = [(s["t"] - t0) / 3600 for s in st]
+            ys = [s["rss_kb"] / 1024 for s in st]
+            mx, my = statistics.mean(xs), statistics.mean(ys)
+            slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+            checks.append(("RSS trend over the steady samples (least squares), for reference", None,
+                           f"{fmt(slope, 1)} MB per hour"))
         nat = [(s["rss_kb"] - s["heap_committed_kb"]) / 1024 for s in st]
         checks.append(("RSS beyond the committed heap (metaspace, code, threads, direct buffers, libtorch), for "
                        "reference", None, f"{fmt(min(nat))}-{fmt(max(nat))} MB"))

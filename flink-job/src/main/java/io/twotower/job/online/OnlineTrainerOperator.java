@@ -15,12 +15,11 @@ import io.twotower.job.train.DeviceSelector;
 import io.twotower.job.train.EmbeddingExport;
 import io.twotower.job.train.SnapshotParameters;
 import io.twotower.job.trainer.CheckpointStats;
-import io.twotower.job.trainer.KeyedTableRows;
 import io.twotower.job.trainer.TrainerCheckpoint;
+import io.twotower.job.trainer.TrainerTables;
 import io.twotower.job.trainer.NativeHeapTrim;
 import io.twotower.job.trainer.ProgressMeter;
 import io.twotower.job.trainer.TrainerMetrics;
-import io.twotower.model.ChangedRows;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.TrainerStateCodec;
 import io.twotower.model.TrainerThreads;
@@ -93,9 +92,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private transient int endedInputs;
     private transient TrainerMetrics metrics;
     private transient ProgressMeter progressMeter;
-    /** The tables as keyed rows, saved when changed ({@code --table-state keyed}); null: in the raw state. */
-    private transient KeyedTableRows tableRows;
-    private transient ChangedRows changedRows;
+    /** Where the checkpoints keep the embedding tables (--table-state). */
+    private transient TrainerTables tables;
     /** Gives malloc's freed memory back to the OS once a minute: RSS stays flat over weeks (NativeHeapTrim). */
     private transient NativeHeapTrim heapTrim;
     private transient SnapshotCadence cadence;
@@ -124,22 +122,13 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         root = NDManager.newBaseManager(device);
         pending = new ArrayList<>();
         checkpoints = new CheckpointStats();
-        if (spec.keyedTables) {
-            tableRows = new KeyedTableRows(context.getKeyedStateStore(), this);
-        }
+        tables = TrainerTables.open(spec.keyedTables, context, this);
         long start = System.nanoTime();
         restored = TrainerCheckpoint.restore(context, "online-trainer", this::restore);
         if (restored) {
-            changedRows = KeyedTableRows.restore(trainer, tableRows);
-            LOG.info(String.format("Read the trainer's checkpointed state in %.1f s (tables %s)",
-                    (System.nanoTime() - start) / 1e9, tableRows == null ? "in operator state" : "as keyed rows"));
-        }
-    }
-
-    /** A new trainer (cold or warm start): with keyed tables, the next checkpoint writes every row. */
-    private void trainerCreated() {
-        if (tableRows != null) {
-            changedRows = trainer.trackChangedRows();
+            tables.restored(trainer);
+            LOG.info(String.format("Read the trainer's checkpointed state in %.1f s (table state %s)",
+                    (System.nanoTime() - start) / 1e9, tables.layout()));
         }
     }
 
@@ -202,7 +191,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
                     + model.numItems() + " items) do not match the id maps (" + users.size() + ", " + items.size() + ")");
         }
         trainer = TwoTowerTrainer.create(spec.config, model);
-        trainerCreated();
+        tables.created(trainer);
         LOG.info("Warm start from {}: {} users, {} items", snapshot, users.size(), items.size());
     }
 
@@ -277,7 +266,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
         if (trainer == null) {
             trainer = TwoTowerTrainer.create(config, TwoTowerModel.initialise(root.newSubManager(), config,
                     users.size(), items.size()));
-            trainerCreated();
+            tables.created(trainer);
         } else {
             trainer.growVocabulary(users.size(), items.size());
         }
@@ -521,9 +510,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        TrainerCheckpoint.write(context, this::writeState,
-                tableRows == null || trainer == null ? null : () -> tableRows.saveChanged(trainer, changedRows),
-                checkpoints);
+        TrainerCheckpoint.write(context, this::writeState, tables.rowWriter(trainer), checkpoints);
     }
 
     @Override
@@ -536,10 +523,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WindowRe
     private void writeState(DataOutputStream out) throws IOException {
         out.writeInt(STATE_VERSION);
         out.writeBoolean(trainer != null);
-        if (trainer != null && tableRows != null) {
-            TrainerStateCodec.writeWithoutTables(trainer, out);
-        } else if (trainer != null) {
-            TrainerStateCodec.write(trainer, out);
+        if (trainer != null) {
+            tables.writeTrainer(trainer, out);
         }
         users.write(out);
         items.write(out);

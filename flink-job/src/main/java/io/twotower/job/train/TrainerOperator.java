@@ -12,14 +12,13 @@ import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.connectors.snapshot.StorageErrors;
 import io.twotower.connectors.source.EpochDecisionEvent;
 import io.twotower.job.trainer.CheckpointStats;
-import io.twotower.job.trainer.KeyedTableRows;
 import io.twotower.job.trainer.TrainerCheckpoint;
+import io.twotower.job.trainer.TrainerTables;
 import io.twotower.job.trainer.NativeHeapTrim;
 import io.twotower.job.trainer.ProgressMeter;
 import io.twotower.job.trainer.TrainerMetrics;
 import io.twotower.model.RetrievalEvaluator;
 import io.twotower.model.RetrievalMetrics;
-import io.twotower.model.ChangedRows;
 import io.twotower.model.TrainerStateCodec;
 import io.twotower.model.TrainerThreads;
 import io.twotower.model.TrainingBatch;
@@ -71,9 +70,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     /** Whether initializeState restored the trainer from a checkpoint. */
     private transient boolean restored;
     private transient CheckpointStats checkpoints;
-    /** The tables as keyed rows, saved when changed ({@code --table-state keyed}); null: in the raw state. */
-    private transient KeyedTableRows tableRows;
-    private transient ChangedRows changedRows;
+    /** Where the checkpoints keep the embedding tables (--table-state). */
+    private transient TrainerTables tables;
     /** Gives malloc's freed memory back to the OS at every epoch's end (NativeHeapTrim). */
     private transient NativeHeapTrim heapTrim;
 
@@ -120,15 +118,13 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         order = new EpochOrderBuffer(EpochOrderBuffer.DEFAULT_CAPACITY);
         checkpoints = new CheckpointStats();
         heapTrim = new NativeHeapTrim(NativeHeapTrim.DEFAULT_INTERVAL_NANOS);
-        if (spec.keyedTables) {
-            tableRows = new KeyedTableRows(context.getKeyedStateStore(), this);
-        }
+        tables = TrainerTables.open(spec.keyedTables, context, this);
         long start = System.nanoTime();
         restored = TrainerCheckpoint.restore(context, "trainer", this::restore);
         if (restored) {
-            changedRows = KeyedTableRows.restore(trainer, tableRows);
-            LOG.info(String.format("Read the trainer's checkpointed state in %.1f s (tables %s)",
-                    (System.nanoTime() - start) / 1e9, tableRows == null ? "in operator state" : "as keyed rows"));
+            tables.restored(trainer);
+            LOG.info(String.format("Read the trainer's checkpointed state in %.1f s (table state %s)",
+                    (System.nanoTime() - start) / 1e9, tables.layout()));
         }
     }
 
@@ -157,9 +153,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                     spec.numUsers, spec.numItems));
             progress = TrainingProgress.start(config);
             run = new TrainingRun();
-            if (tableRows != null) {
-                changedRows = trainer.trackChangedRows(); // the first checkpoint writes every row
-            }
+            tables.created(trainer);
         }
         registerMetrics();
         progressMeter = new ProgressMeter(ProgressMeter.DEFAULT_INTERVAL_NANOS, "examples");
@@ -464,8 +458,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        TrainerCheckpoint.write(context, this::writeState,
-                tableRows == null ? null : () -> tableRows.saveChanged(trainer, changedRows), checkpoints);
+        TrainerCheckpoint.write(context, this::writeState, tables.rowWriter(trainer), checkpoints);
     }
 
     @Override
@@ -483,11 +476,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
      */
     private void writeState(DataOutputStream out) throws IOException {
         out.writeInt(STATE_VERSION);
-        if (tableRows == null) {
-            TrainerStateCodec.write(trainer, out);
-        } else {
-            TrainerStateCodec.writeWithoutTables(trainer, out);
-        }
+        tables.writeTrainer(trainer, out);
         progress.write(out);
         run.write(out);
         PendingBatchCodec.write(out, batch);
