@@ -5,6 +5,7 @@
 #   bench/run-checkpoints.sh [--items 1000000] [--users 0] [--config conf/twotower-large.yaml] [--set key=value]...
 #                            [--table-state keyed|operator] [--backend rocksdb|hashmap] [--interval 30000]
 #                            [--checkpoints 3] [--kill] [--epochs 1] [--xmx 3g] [--out DIR] [--jar JAR]
+#                            [--resume-only]   (only run 1, on DIR of an earlier --kill run)
 #
 #   data    the bundled MovieLens log prepared (`prepare`), its item id map padded to --items ids (and the user map
 #           to --users when given) by bench/java/PadCatalog.java: the same training rows over a catalog of any
@@ -34,6 +35,7 @@ BACKEND=rocksdb
 INTERVAL=30000
 CHECKPOINTS=3
 KILL=0
+RESUME_ONLY=0
 EPOCHS=1
 XMX=3g
 OUT=""
@@ -52,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     --interval) INTERVAL="$2"; shift 2 ;;
     --checkpoints) CHECKPOINTS="$2"; shift 2 ;;
     --kill) KILL=1; shift ;;
+    --resume-only) KILL=1; RESUME_ONLY=1; shift ;;
     --epochs) EPOCHS="$2"; shift 2 ;;
     --xmx) XMX="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -78,7 +81,7 @@ for s in "${SETS[@]}"; do SET_ARGS+=(--set "$s"); done
   echo "items=$ITEMS users=$USERS config=$CONFIG sets=${SETS[*]:-} epochs=$EPOCHS"
   echo "table_state=$TABLE_STATE backend=$BACKEND interval_ms=$INTERVAL checkpoints=$CHECKPOINTS kill=$KILL xmx=$XMX"
   echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-} >"$OUT/env.txt"
+} >>"$OUT/env.txt"
 
 # ---- data: the bundled log prepared, the catalog padded ----
 if [[ ! -f "$OUT/catalog/item_id_map.parquet" ]]; then
@@ -103,7 +106,8 @@ job_id() {
 # run N [extra -D options]: the training job in the background; sets PID.
 run() {
   local n="$1"; shift
-  /usr/bin/time -v -o "$OUT/time-$n.txt" java "-Xmx$XMX" -jar "$JAR" train --data "$OUT/catalog" \
+  /usr/bin/time -v -o "$OUT/time-$n.txt" java "-Xmx$XMX" "-Dlog.file=$OUT/flink-$n.log" -jar "$JAR" train \
+    --data "$OUT/catalog" \
     --output "$OUT/out" --run-id bench --config "$CONFIG" "${SET_ARGS[@]}" --checkpoint-interval "$INTERVAL" \
     --table-state "$TABLE_STATE" "-Dstate.backend.type=$BACKEND" "-Dexecution.checkpointing.incremental=true" \
     "-Drest.bind-address=127.0.0.1" "-Drest.bind-port=$REST_PORT" "-Drest.port=$REST_PORT" "$@" \
@@ -137,14 +141,18 @@ watch() {
   wait "$PID" || { echo "run $n failed: tail of $OUT/train-$n.log" >&2; tail -n 30 "$OUT/train-$n.log" >&2; exit 1; }
 }
 
-echo "== run 0: $ITEMS items, table-state $TABLE_STATE, $BACKEND, checkpoint every $INTERVAL ms"
-rm -rf "$OUT/out"
-run 0
+if ((RESUME_ONLY == 0)); then
+  echo "== run 0: $ITEMS items, table-state $TABLE_STATE, $BACKEND, checkpoint every $INTERVAL ms"
+  rm -rf "$OUT/out"
+  run 0
+fi
 if ((KILL)); then
-  watch 0 "$CHECKPOINTS"
-  ((KILLED)) || { echo "run 0 ended before $CHECKPOINTS checkpoints completed: give more --epochs" >&2; exit 1; }
+  if ((RESUME_ONLY == 0)); then
+    watch 0 "$CHECKPOINTS"
+    ((KILLED)) || { echo "run 0 ended before $CHECKPOINTS checkpoints completed: give more --epochs" >&2; exit 1; }
+  fi
   latest="$(ls -d "$OUT"/out/checkpoints/*/chk-* 2>/dev/null | while read -r d; do
-    [[ -f "$d/_metadata" ]] && echo "${d##*chk-} $d"; done | sort -n | tail -n 1 | cut -d' ' -f2)"
+    if [[ -f "$d/_metadata" ]]; then echo "${d##*chk-} $d"; fi; done | sort -n | tail -n 1 | cut -d' ' -f2)"
   [[ -n "$latest" ]] || { echo "no completed checkpoint under $OUT/out/checkpoints" >&2; exit 1; }
   echo "== run 1: resumed from $latest"
   run 1 "-Dexecution.state-recovery.path=file://$latest"

@@ -249,6 +249,12 @@ def main(d):
         lo, hi, sp = spread(medians)
         checks.append(("RSS level flat within 10% (median of each steady minute)", sp <= 10,
                        f"{fmt(lo)}-{fmt(hi)} MB ({fmt(sp, 1)}%)"))
+        heap_by_minute = {}
+        for s in st:
+            heap_by_minute.setdefault(int((s["t"] - t0) // 60), []).append(s["heap_used_kb"] / 1024)
+        lo, hi, sp = spread([statistics.median(v) for v in heap_by_minute.values()])
+        checks.append(("heap after GC level flat within 10% (median of each steady minute)", sp <= 10,
+                       f"{fmt(lo, 1)}-{fmt(hi, 1)} MB ({fmt(sp, 1)}%)"))
         if len(st) > 2:
             xs = [(s["t"] - t0) / 3600 for s in st]
             ys = [s["rss_kb"] / 1024 for s in st]
