@@ -373,8 +373,9 @@ class TrainingJobITCase {
     /** With every window of every user (every training position once an epoch) as well. */
     @Test
     void sequenceEveryWindowFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        // 640 windows an epoch, about 320 through each injector: fail early enough to leave most of the run.
         failoverResumesExactly(sequence().withValues(Map.of("epochs", 2, "sequence_windows_per_user", 0), "test"),
-                dir, 300);
+                dir, 150);
     }
 
     private static void failoverResumesExactly(TwoTowerConfig config, Path dir) throws Exception {
@@ -478,8 +479,10 @@ class TrainingJobITCase {
             if (seen > after && firstAttempt) {
                 // Slow down until a checkpoint completes, so a fast configuration cannot finish the job first
                 // (the notification arrives between records, on this same task thread, so blocking here would
-                // hold it back): with thousands of records left, tens of seconds for one 300 ms checkpoint.
-                Thread.sleep(5);
+                // hold it back): 20 ms a record, so even a few hundred records left give seconds for one 300 ms
+                // checkpoint on a loaded machine (at 5 ms, a small every-window epoch once ran out first and the
+                // failure never fired).
+                Thread.sleep(20);
             }
             return value;
         }
