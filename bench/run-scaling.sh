@@ -4,6 +4,7 @@
 #
 #   bench/run-scaling.sh [--out DIR] [--jar JAR] [--xmx 2g] [--policies default,passive] [--quick]
 #                        [--config FILE] [--set key=value]... [--catalogs N,N,...] [--batches B,B,...] [--no-breakdown]
+#                        [--seconds 20]
 #
 # Runs model/src/test/java/io/twotower/model/bench/ScalingBench.java (compiled here with javac against
 # the job jar, i.e. the model classes and DJL/libtorch the job runs) in one JVM per point, under
@@ -22,6 +23,10 @@
 #   * StepBreakdown: where a MovieLens-sized step's time goes (gather/scoring/dropout variants, AdamW) and
 #     the PyTorch profiler's self time per op (bench/op_table.py), per policy (notebook defaults only;
 #     --no-breakdown skips it).
+#   * each catalog point times at least 8 cycles after 3 warm-up ones, and more until the timed cycles add up to
+#     --seconds (a median of 4 cycles at 1M items moved by a third from run to run); the JSON has the quartiles;
+#   * THP_MEM_ALLOC_ENABLE=1 in the caller's environment makes libtorch back large tensors with transparent huge
+#     pages (recorded in env.txt and each point's JSON).
 # Examples/s = accum_steps x batch / median optimizer cycle (accum_steps micro-batches, the last with
 # AdamW), warm-up cycles excluded. bench/summarize_scaling.py prints the tables (DIR/summary.md).
 set -euo pipefail
@@ -40,6 +45,7 @@ SETS=()
 CATALOG_LIST=""
 BATCH_LIST=""
 BREAKDOWN=1
+SECONDS_MIN=20
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -53,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --catalogs) CATALOG_LIST="$2"; shift 2 ;;
     --batches) BATCH_LIST="$2"; shift 2 ;;
     --no-breakdown) BREAKDOWN=0; shift ;;
+    --seconds) SECONDS_MIN="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
@@ -93,6 +100,8 @@ trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
   echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "xmx=$XMX"
   echo "policies=$POLICIES"
+  echo "thp_mem_alloc_enable=${THP_MEM_ALLOC_ENABLE:-}"
+  echo "seconds_per_point=$SECONDS_MIN"
   echo "config=${CONFIG:-defaults}"
   echo "sets=${SET_JOINED:-}"
   echo "command=bench/run-scaling.sh$( ((QUICK)) && echo ' --quick' || true)${CONFIG:+ --config $CONFIG}$(for s in "${SETS[@]}"; do printf ' --set %s' "$s"; done)"
@@ -140,7 +149,7 @@ BATCHES=(256 512 1024 2048 4096)
 [[ "$BATCH_LIST" == none ]] && BATCHES=()
 for p in "${POLS[@]}"; do
   for items in "${CATALOGS[@]}"; do
-    if ((items >= 1000000)); then cyc=(--warmup 1 --cycles 4); else cyc=(--warmup 2 --cycles 8); fi
+    cyc=(--warmup 3 --cycles 8 --seconds "$SECONDS_MIN")
     ((QUICK)) && cyc=(--warmup 1 --cycles 3)
     bench "catalog-$items-$p" "$p" "$XMX" io.twotower.model.bench.ScalingBench step --items "$items" \
       "${CONF_ARGS[@]}" "${cyc[@]}" --gflops "$GFLOPS" --json "$OUT/catalog-$items-$p.json"

@@ -7,6 +7,7 @@ import io.twotower.job.cli.OpenMpPolicy;
 import io.twotower.job.prepare.Holdout;
 import io.twotower.job.prepare.PrepareJob;
 import io.twotower.job.prepare.TieBreak;
+import io.twotower.job.prepare.TrainingDataLayout;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.slf4j.Logger;
@@ -24,7 +25,7 @@ public final class TwoTowerCli {
             "Usage: twotower-job.jar <command> [options]",
             "  prepare --input <csv|csv.gz|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
             "          [--time-column timestamp] [--max-history 50] [--tie-break hash|input|item] [--seed 0]",
-            "          [--holdout val|val+test]",
+            "          [--holdout val|val+test] [--layout notebook|user-sequences] [--parts <n>]",
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
             "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
             "          [--until-latest] [--window 1h] [--snapshot-every 1] [--snapshot-min-interval 0s]",
@@ -93,7 +94,7 @@ public final class TwoTowerCli {
 
     private static int prepare(CliArgs cli) throws Exception {
         cli.rejectUnknown(Set.of("input", "output", "user-column", "item-column", "time-column", "max-history",
-                "tie-break", "seed", "holdout"), "prepare");
+                "tie-break", "seed", "holdout", "layout", "parts"), "prepare");
         PrepareJob.Options options = new PrepareJob.Options();
         options.input = cli.required("input");
         options.output = cli.required("output");
@@ -104,6 +105,8 @@ public final class TwoTowerCli {
         options.tieBreak = TieBreak.parse(cli.get("tie-break", options.tieBreak.optionValue()));
         options.seed = cli.getInt("seed", (int) options.seed);
         options.holdout = Holdout.parse(cli.get("holdout", options.holdout.optionValue()));
+        options.layout = TrainingDataLayout.parse(cli.get("layout", options.layout.optionValue()));
+        options.parts = cli.getInt("parts", options.parts);
         StreamExecutionEnvironment env = FlinkEnvironments.create(cli.flinkOptions());
         try (CloseableIterator<String> summary = PrepareJob.build(env, options).executeAndCollect("twotower prepare")) {
             while (summary.hasNext()) {

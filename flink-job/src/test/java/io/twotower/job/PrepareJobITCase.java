@@ -10,6 +10,13 @@ import io.twotower.connectors.parquet.FlinkOutputFile;
 import io.twotower.job.prepare.Holdout;
 import io.twotower.job.prepare.PrepareJob;
 import io.twotower.job.prepare.TieBreak;
+import io.twotower.job.prepare.TrainingDataLayout;
+import io.twotower.common.SplitMix64;
+import io.twotower.connectors.dataset.DatasetManifest;
+import io.twotower.connectors.source.SequenceRow;
+import io.twotower.connectors.source.SplitRows;
+import io.twotower.connectors.source.TrainingLayout;
+import io.twotower.job.train.PreparedData;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -61,6 +68,18 @@ class PrepareJobITCase {
         return prepared;
     }
 
+    /** The same synthetic log prepared in the compact layout ({@code --layout user-sequences}) into dir/prepared-compact. */
+    static Path prepareSyntheticCompact(Path dir, int users, int items, int clusters, int perUser, long seed, int parts)
+            throws Exception {
+        Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), users, items, clusters, perUser, seed);
+        Path prepared = dir.resolve("prepared-compact");
+        PrepareJob.Options options = options(log.toString(), prepared.toString());
+        options.layout = TrainingDataLayout.USER_SEQUENCES;
+        options.parts = parts;
+        prepare(options);
+        return prepared;
+    }
+
     /** A synthetic log prepared with {@code --holdout val+test} into {@code dir/prepared-test}. */
     static Path prepareSyntheticWithTest(Path dir, int users, int items, int clusters, int perUser, long seed)
             throws Exception {
@@ -70,6 +89,89 @@ class PrepareJobITCase {
         options.holdout = Holdout.VAL_TEST;
         prepare(options);
         return prepared;
+    }
+
+    /**
+     * The compact layout of the bundled data: every epoch's training rows are the notebook layout's rows (as
+     * multisets), the id maps and held-out files are the same bytes, and the training data is over 10x smaller.
+     */
+    @Test
+    void compactLayoutGivesTheNotebooksTrainingRowsInATenthOfTheBytes(@TempDir Path dir) throws Exception {
+        Path notebook = dir.resolve("notebook");
+        Path compact = dir.resolve("compact");
+        prepare(MOVIELENS.toString(), notebook.toString());
+        PrepareJob.Options options = options(MOVIELENS.toString(), compact.toString());
+        options.layout = TrainingDataLayout.USER_SEQUENCES;
+        options.parts = 3;
+        String summary = prepare(options);
+        assertThat(new ObjectMapper().readTree(summary).get("layout").asText()).isEqualTo("user-sequences");
+        assertThat(compact.resolve(DatasetLayout.TRAIN)).doesNotExist();
+        for (String f : List.of(DatasetLayout.ITEM_MAP, DatasetLayout.USER_MAP, DatasetLayout.VALIDATION)) {
+            assertThat(compact.resolve(f)).as(f).hasSameBinaryContentAs(notebook.resolve(f));
+        }
+        PreparedData a = PreparedData.validate(notebook.toString());
+        PreparedData b = PreparedData.validate(compact.toString());
+        assertThat(b.trainFiles).hasSize(3);
+        assertThat(b.trainRows).isEqualTo(a.trainRows).isEqualTo(100_226);
+        java.util.Map<String, Integer> expected = rows(a, 1_000_000, 0);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            // A buffer far smaller than a part (the scheme at scale), and one that holds it all.
+            assertThat(rows(b, 5_000, epoch)).as("epoch %d, buffer 5000", epoch).isEqualTo(expected);
+        }
+        assertThat(rows(b, 1_000_000, 1)).isEqualTo(expected);
+
+        long notebookBytes = Files.size(notebook.resolve(DatasetLayout.TRAIN));
+        long compactBytes = 0;
+        for (String f : b.trainFiles) {
+            compactBytes += Files.size(Path.of(java.net.URI.create(f).getPath()));
+        }
+        assertThat(compactBytes).as("%d bytes vs the notebook's %d", compactBytes, notebookBytes)
+                .isLessThan(notebookBytes / 10);
+
+        // Preparing the notebook layout into the same folder again replaces the compact parts.
+        prepare(MOVIELENS.toString(), compact.toString());
+        assertThat(compact.resolve(DatasetLayout.MANIFEST)).doesNotExist();
+        assertThat(PreparedData.validate(compact.toString()).manifest).isNull();
+    }
+
+    /** Each epoch's rows over every training file, as a multiset of (user, positive, history). */
+    private static java.util.Map<String, Integer> rows(PreparedData data, int shuffleBuffer, int epoch) throws Exception {
+        TrainingLayout layout = data.trainingLayout(shuffleBuffer);
+        java.util.Map<String, Integer> rows = new java.util.HashMap<>();
+        for (int f = 0; f < data.trainFiles.size(); f++) {
+            try (SplitRows split = layout.open(data.trainFiles.get(f), f, data.numUsers, data.numItems,
+                    SplitMix64.mix(42, epoch, f), 0, 0)) {
+                SequenceRow r = new SequenceRow();
+                while (split.next(r)) {
+                    rows.merge(r.user + ":" + r.positive + ":" + Arrays.toString(r.history), 1, Integer::sum);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** A bad part (an item index outside the map, a missing part file) fails naming the part, row and column. */
+    @Test
+    void badCompactPartsNameThePartFileRowAndColumn(@TempDir Path dir) throws Exception {
+        Path compact = prepareSyntheticCompact(dir, 40, 50, 2, 10, 3, 2);
+        PreparedData good = PreparedData.validate(compact.toString());
+        // Part 1 replaced by one whose items exceed the id map.
+        Path part = Path.of(java.net.URI.create(good.trainFiles.get(1)).getPath());
+        try (io.twotower.connectors.dataset.UserSequenceFiles.Writer w = new io.twotower.connectors.dataset
+                .UserSequenceFiles.Writer(new org.apache.flink.core.fs.Path(part.toString()))) {
+            w.add(1, new int[] {3, good.numItems + 5}, 0, 2);
+        }
+        assertThatThrownBy(() -> PreparedData.validate(compact.toString()))
+                .hasMessageContaining(part.getFileName().toString()).hasMessageContaining("row 0")
+                .hasMessageContaining("column 'item_idx'").hasMessageContaining("element 1");
+        Files.delete(part);
+        assertThatThrownBy(() -> PreparedData.validate(compact.toString()))
+                .hasMessageContaining(part.getFileName().toString()).hasMessageContaining("not found");
+        // The manifest names a part outside the folder.
+        Path manifest = compact.resolve(DatasetLayout.MANIFEST);
+        Files.writeString(manifest, Files.readString(manifest).replace("part-00000.parquet", "../x.parquet"));
+        assertThatThrownBy(() -> PreparedData.validate(compact.toString()))
+                .hasMessageContaining(DatasetLayout.MANIFEST).hasMessageContaining("parts[0].file");
     }
 
     static PrepareJob.Options options(String input, String output) {

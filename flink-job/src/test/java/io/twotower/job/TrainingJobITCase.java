@@ -378,6 +378,37 @@ class TrainingJobITCase {
                 dir, 150);
     }
 
+    /**
+     * The compact layout (`prepare --layout user-sequences`, 2 parts): streamed through a shuffle buffer smaller than
+     * a part, at parallelism 2 with an injected failure, the run repeats an uninterrupted one bit for bit.
+     */
+    @Test
+    void compactLayoutFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        Path compact = PrepareJobITCase.prepareSyntheticCompact(dir, 160, 200, 8, 25, 7, 2);
+        PreparedData prepared = PreparedData.validate(compact.toString());
+        assertThat(prepared.manifest).isNotNull();
+        assertThat(prepared.trainFiles).hasSize(2);
+        PreparedData notebook = PreparedData.validate(data.toString());
+        assertThat(prepared.trainRows).as("the same log, the same rows").isEqualTo(notebook.trainRows);
+        failoverResumesExactly(SMALL.withValues(Map.of("epochs", 3, "shuffle_buffer", 300), "test"), compact, dir, 1000,
+                false);
+    }
+
+    /** Every-position training of the sequence tower reads the compact layout's windows like the notebook's. */
+    @Test
+    void compactLayoutSequenceWindowsResumeExactly(@TempDir Path dir) throws Exception {
+        Path compact = PrepareJobITCase.prepareSyntheticCompact(dir, 160, 200, 8, 25, 7, 2);
+        TwoTowerConfig config = sequence().withValues(Map.of("epochs", 2, "sequence_windows_per_user", 0,
+                "shuffle_buffer", 100), "test");
+        PreparedData prepared = PreparedData.validate(compact.toString());
+        PreparedData notebook = PreparedData.validate(data.toString());
+        assertThat(prepared.trainingLayout(100).rowsPerEpoch(prepared.trainFiles, prepared.numUsers,
+                prepared.numItems, config.historyLength(), 0))
+                .isEqualTo(io.twotower.connectors.source.SequenceWindows.count(notebook.trainFiles, notebook.numUsers,
+                        notebook.numItems, config.historyLength(), 0));
+        failoverResumesExactly(config, compact, dir, 150, false);
+    }
+
     private static void failoverResumesExactly(TwoTowerConfig config, Path dir) throws Exception {
         failoverResumesExactly(config, dir, 1000);
     }
@@ -393,11 +424,19 @@ class TrainingJobITCase {
      */
     static void failoverResumesExactly(TwoTowerConfig config, Path dir, long failAfter, boolean keyedTablesOnRocksDb)
             throws Exception {
+        failoverResumesExactly(config, data, dir, failAfter, keyedTablesOnRocksDb);
+    }
+
+    /** As above, on the prepared data in {@code dataDir}. */
+    static void failoverResumesExactly(TwoTowerConfig config, Path dataDir, Path dir, long failAfter,
+            boolean keyedTablesOnRocksDb) throws Exception {
         // A clean run at parallelism 1 is the reference; the failing run at 2 must repeat it bit for bit.
         Path clean = dir.resolve("clean");
         StreamExecutionEnvironment cleanEnv = StreamExecutionEnvironment.getExecutionEnvironment();
         cleanEnv.setParallelism(1);
-        run(cleanEnv, options(config, clean));
+        TrainingJob.Options cleanOptions = options(config, clean);
+        cleanOptions.dataDir = dataDir.toString();
+        run(cleanEnv, cleanOptions);
 
         Path failed = dir.resolve("failed");
         Configuration conf = new Configuration();
@@ -413,8 +452,9 @@ class TrainingJobITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         TrainingJob.Options options = options(config, failed);
+        options.dataDir = dataDir.toString();
         PreparedData prepared = PreparedData.validate(options.dataDir);
-        long perEpoch = config.everyPosition() ? io.twotower.connectors.source.SequenceWindows.count(
+        long perEpoch = config.everyPosition() ? prepared.trainingLayout(config.shuffleBuffer()).rowsPerEpoch(
                 prepared.trainFiles, prepared.numUsers, prepared.numItems, config.historyLength(),
                 config.sequenceWindowsPerUser()) : prepared.trainRows;
         TrainingSpec spec = new TrainingSpec(config, options.dataDir, options.outputDir, options.runId,

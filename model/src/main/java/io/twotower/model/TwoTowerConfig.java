@@ -63,6 +63,8 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("sequence_training", "every_position");
         DEFAULTS.put("sequence_windows_per_user", 0);
         DEFAULTS.put("item_tower_mlp", "auto");
+        // Data scale (issue 14): the compact layout's reader shuffles through a buffer of this many training rows.
+        DEFAULTS.put("shuffle_buffer", 1_000_000);
     }
 
     private final Map<String, Object> values;
@@ -214,6 +216,7 @@ public final class TwoTowerConfig implements Serializable {
             throw outOfRange("sequence_windows_per_user", "must be >= 0 (0: every window)");
         }
         oneOf("item_tower_mlp", "auto", "true", "false");
+        positive("shuffle_buffer");
         if (sequenceTower() && dModel() % sequenceHeads() != 0) {
             throw outOfRange("sequence_heads", "must divide d_model (" + dModel() + ")");
         }
@@ -304,6 +307,11 @@ public final class TwoTowerConfig implements Serializable {
      */
     public int sequenceWindowsPerUser() { return integer("sequence_windows_per_user"); }
     public int sequenceHeads() { return integer("sequence_heads"); }
+    /**
+     * Training rows the compact layout's reader holds to shuffle (a part with at most this many rows is read in one
+     * uniform random permutation); the notebook's layout is always one exact permutation per file.
+     */
+    public int shuffleBuffer() { return integer("shuffle_buffer"); }
     /**
      * Whether {@code train} trains a sequence tower at every position of each row's window (one causal pass
      * predicts every item of the history and the positive) rather than at the last position only.

@@ -1,12 +1,9 @@
 package io.twotower.connectors.source;
 
 import io.twotower.common.SplitMix64;
-import io.twotower.connectors.dataset.SequenceFiles;
-import io.twotower.connectors.dataset.Sequences;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceReader;
-import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.InputStatus;
 
 import java.util.ArrayDeque;
@@ -16,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads its splits in order: a file split emits the file's rows in an order shuffled per (seed, epoch,
- * file), as the notebook's DataLoader(shuffle=True) does; an end-of-epoch marker emits watermark =
+ * file) ({@link SplitRows}: the notebook's files as one exact permutation, as its DataLoader(shuffle=True) does, or
+ * the compact layout's parts streamed through a shuffle buffer); an end-of-epoch marker emits watermark =
  * epoch, so downstream operators know exactly when an epoch is complete. The checkpointed position is
  * the count of rows emitted, because the shuffled order can be recomputed from the seed.
  *
@@ -39,10 +37,10 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     private CompletableFuture<Void> availability = CompletableFuture.completedFuture(null);
     private boolean noMoreSplits;
 
+    private final TrainingLayout layout;
     private SequenceSplit current;
-    private Sequences rows;
-    private int[] order;
-    private int position;
+    private SplitRows rows;
+    private long position;
     /** Epoch position of the current split's first row. */
     private long base;
     /** Rows emitted in the current epoch, over all its splits so far. */
@@ -53,6 +51,12 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     }
 
     EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength, int windowsPerUser) {
+        this(numUsers, numItems, seed, windowLength, windowsPerUser, TrainingLayout.notebook());
+    }
+
+    EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength, int windowsPerUser,
+            TrainingLayout layout) {
+        this.layout = layout;
         this.windowsPerUser = windowsPerUser;
         this.numUsers = numUsers;
         this.numItems = numItems;
@@ -82,33 +86,26 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
                 }
                 open(next);
             }
-            if (position < order.length) {
-                int row = order[position];
-                output.collect(new SequenceRow(rows.user(row), rows.positive(row), rows.history(row), current.epoch,
-                        ((long) current.fileIndex << 40) | row, base + position));
+            SequenceRow row = new SequenceRow();
+            if (rows.next(row)) {
+                row.epoch = current.epoch;
+                row.position = base + position;
+                output.collect(row);
                 position++;
                 emittedThisEpoch++;
                 return InputStatus.MORE_AVAILABLE;
             }
+            rows.close();
             current = null;
             rows = null;
-            order = null;
         }
     }
 
     private void open(SequenceSplit split) throws Exception {
-        rows = SequenceFiles.read(new Path(split.path), numUsers, numItems);
         long shuffleSeed = SplitMix64.mix(seed, split.epoch, split.fileIndex);
-        if (windowLength > 0) {
-            int[] selected = SequenceWindows.select(rows, windowLength, windowsPerUser, split.path);
-            order = shuffledOrder(selected.length, shuffleSeed);
-            for (int i = 0; i < order.length; i++) {
-                order[i] = selected[order[i]];
-            }
-        } else {
-            order = shuffledOrder(rows.size(), shuffleSeed);
-        }
-        position = (int) split.offset;
+        rows = layout.open(split.path, split.fileIndex, numUsers, numItems, shuffleSeed, windowLength, windowsPerUser);
+        rows.skip(split.offset);
+        position = split.offset;
         // A restored split keeps the numbering it had; a new one continues the epoch's count.
         base = split.epochBase >= 0 ? split.epochBase : emittedThisEpoch;
         emittedThisEpoch = base + position;
@@ -116,18 +113,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     }
 
     static int[] shuffledOrder(int n, long seed) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        SplitMix64 rng = new SplitMix64(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
+        return NotebookFileRows.shuffledOrder(n, seed);
     }
 
     @Override
@@ -158,5 +144,9 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     }
 
     @Override
-    public void close() {}
+    public void close() throws Exception {
+        if (rows != null) {
+            rows.close();
+        }
+    }
 }

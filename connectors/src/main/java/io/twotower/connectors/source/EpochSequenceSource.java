@@ -15,8 +15,8 @@ import static org.apache.flink.util.Preconditions.checkArgument;
 import static org.apache.flink.util.Preconditions.checkNotNull;
 
 /**
- * A bounded source that reads the notebook's training sequence files once per epoch, shuffled per
- * epoch, with a watermark equal to the epoch number at each epoch's end. The next epoch starts only
+ * A bounded source that reads the training files (the notebook's sequence files or the compact layout's parts,
+ * {@link TrainingLayout}) once per epoch, shuffled per epoch, with a watermark equal to the epoch number at each epoch's end. The next epoch starts only
  * when an {@link EpochDecisionEvent} allows it (see {@link EpochSplitEnumerator}).
  */
 public final class EpochSequenceSource implements Source<SequenceRow, SequenceSplit, EpochEnumeratorState> {
@@ -29,9 +29,11 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
     private final long seed;
     private final int windowLength;
     private final int windowsPerUser;
+    private final TrainingLayout layout;
 
     EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed, int windowLength,
-            int windowsPerUser) {
+            int windowsPerUser, TrainingLayout layout) {
+        this.layout = layout;
         this.windowsPerUser = windowsPerUser;
         this.files = files;
         this.numUsers = numUsers;
@@ -52,7 +54,7 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
 
     @Override
     public SourceReader<SequenceRow, SequenceSplit> createReader(SourceReaderContext readerContext) {
-        return new EpochSequenceReader(numUsers, numItems, seed, windowLength, windowsPerUser);
+        return new EpochSequenceReader(numUsers, numItems, seed, windowLength, windowsPerUser, layout);
     }
 
     @Override
@@ -86,6 +88,13 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
         private long seed;
         private int windowLength;
         private int windowsPerUser;
+        private TrainingLayout layout = TrainingLayout.notebook();
+
+        /** The files' layout: the notebook's (default) or the compact user sequences. */
+        public Builder setLayout(TrainingLayout layout) {
+            this.layout = checkNotNull(layout);
+            return this;
+        }
 
         public Builder setFiles(List<String> paths) {
             files.addAll(paths);
@@ -136,7 +145,7 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
             checkArgument(windowLength >= 0, "The sequence windows' length must be >= 0 (0: every row), got %s.",
                     windowLength);
             return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed, windowLength,
-                    windowsPerUser);
+                    windowsPerUser, layout);
         }
     }
 }

@@ -69,21 +69,34 @@ public final class SequenceWindows {
                 end++;
             }
             finishedUsers.set(user);
-            int step = Math.min(maxLength, longest);
-            int n = end - start;
-            if (step > 0 && n >= 2) {
-                // The windows are counted back from the last row; the first one takes what is left: 1..first.
-                int first = (n - 2) % step + 1;
-                if (latestPerUser > 0) {
-                    first = Math.max(first, n - 1 - (latestPerUser - 1) * step);
-                }
-                for (int t = first; t < n; t += step) {
-                    selected[count++] = start + t;
-                }
+            for (int t : forUser(end - start, longest, maxLength, latestPerUser)) {
+                selected[count++] = start + t;
             }
             start = end;
         }
         return Arrays.copyOf(selected, count);
+    }
+
+    /**
+     * The selected rows t (ascending) of one user with rows 0..n-1 whose longest history has {@code longest} items:
+     * step = min(maxLength, longest), t = n-1, n-1-step, ... while t &gt;= 1 (the latest {@code latestPerUser} of
+     * them, 0: all). The one rule for both layouts: the compact layout's reader applies it to a user's sequence.
+     */
+    public static int[] forUser(int n, int longest, int maxLength, int latestPerUser) {
+        int step = Math.min(maxLength, longest);
+        if (step <= 0 || n < 2) {
+            return new int[0];
+        }
+        // The windows are counted back from the last row; the first one takes what is left: 1..first.
+        int first = (n - 2) % step + 1;
+        if (latestPerUser > 0) {
+            first = Math.max(first, n - 1 - (latestPerUser - 1) * step);
+        }
+        int[] out = new int[(n - 1 - first) / step + 1];
+        for (int i = 0, t = first; t < n; t += step) {
+            out[i++] = t;
+        }
+        return out;
     }
 
     /**

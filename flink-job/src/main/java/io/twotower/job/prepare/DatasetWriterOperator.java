@@ -3,6 +3,8 @@ package io.twotower.job.prepare;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twotower.connectors.dataset.DatasetLayout;
+import io.twotower.connectors.dataset.DatasetManifest;
+import io.twotower.connectors.dataset.UserSequenceFiles;
 import io.twotower.connectors.dataset.IdMapFile;
 import io.twotower.connectors.dataset.SequenceFiles;
 import org.apache.flink.core.fs.FSDataOutputStream;
@@ -19,7 +21,8 @@ import java.util.Map;
 
 /**
  * Runs at parallelism 1: dense ids need every raw id, so the histories meet here; at the end of the
- * input it applies {@link PreparedDataset} and writes the notebook's files, then emits a JSON summary.
+ * input it applies {@link PreparedDataset} and writes the id maps, the held-out files and the training data in the
+ * chosen {@link TrainingDataLayout}, then emits a JSON summary.
  */
 public final class DatasetWriterOperator extends AbstractStreamOperator<String>
         implements OneInputStreamOperator<UserHistory, String>, BoundedOneInput {
@@ -30,12 +33,25 @@ public final class DatasetWriterOperator extends AbstractStreamOperator<String>
     private final String outputDir;
     private final int maxHistory;
     private final Holdout holdout;
+    private final TrainingDataLayout trainLayout;
+    /** Part files of the compact layout. */
+    private final int parts;
     private transient List<UserHistory> histories;
 
     public DatasetWriterOperator(String output, int maxHistory, Holdout holdout) {
+        this(output, maxHistory, holdout, TrainingDataLayout.NOTEBOOK, 1);
+    }
+
+    public DatasetWriterOperator(String output, int maxHistory, Holdout holdout, TrainingDataLayout trainLayout,
+            int parts) {
+        if (parts < 1) {
+            throw new IllegalArgumentException("--parts must be at least 1, got " + parts);
+        }
         this.outputDir = output;
         this.maxHistory = maxHistory;
         this.holdout = holdout;
+        this.trainLayout = trainLayout;
+        this.parts = parts;
     }
 
     @Override
@@ -51,12 +67,21 @@ public final class DatasetWriterOperator extends AbstractStreamOperator<String>
 
     @Override
     public void endInput() throws Exception {
-        PreparedDataset data = PreparedDataset.build(histories, maxHistory, holdout);
+        boolean compact = trainLayout == TrainingDataLayout.USER_SEQUENCES;
+        PreparedDataset data = PreparedDataset.build(histories, maxHistory, holdout, !compact);
         DatasetLayout layout = new DatasetLayout(new Path(outputDir));
-        layout.root().getFileSystem().mkdirs(layout.root());
+        FileSystem fs = layout.root().getFileSystem();
+        fs.mkdirs(layout.root());
         IdMapFile.write(layout.userMap(), DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN, data.userIds);
         IdMapFile.write(layout.itemMap(), DatasetLayout.ITEM_ID_COLUMN, DatasetLayout.ITEM_IDX_COLUMN, data.itemIds);
-        SequenceFiles.write(layout.train(), data.train);
+        // The other layout's training data of an earlier run would be read instead of (or beside) this one's.
+        fs.delete(compact ? layout.train() : layout.manifest(), true);
+        fs.delete(layout.userSequences(), true);
+        if (compact) {
+            writeUserSequences(layout, data);
+        } else {
+            SequenceFiles.write(layout.train(), data.train);
+        }
         SequenceFiles.write(layout.validation(), data.validation);
         if (data.test != null) {
             SequenceFiles.write(layout.test(), data.test);
@@ -78,7 +103,11 @@ public final class DatasetWriterOperator extends AbstractStreamOperator<String>
         ObjectNode summary = json.createObjectNode();
         summary.put("users", data.userIds.size());
         summary.put("items", data.itemIds.size());
-        summary.put("train_rows", data.train.size());
+        summary.put("train_rows", data.trainRows);
+        summary.put("layout", trainLayout.optionValue());
+        if (compact) {
+            summary.put("parts", parts);
+        }
         summary.put("val_rows", data.validation.size());
         if (data.test != null) {
             summary.put("test_rows", data.test.size());
@@ -89,6 +118,35 @@ public final class DatasetWriterOperator extends AbstractStreamOperator<String>
         }
         LOG.info("Prepared dataset in {}: {}", outputDir, summary);
         output.collect(new StreamRecord<>(json.writeValueAsString(summary)));
+    }
+
+    /** Part p holds the users {@link UserSequenceFiles#partOf} maps to p, ascending; then the manifest. */
+    private void writeUserSequences(DatasetLayout layout, PreparedDataset data) throws java.io.IOException {
+        layout.root().getFileSystem().mkdirs(layout.userSequences());
+        List<DatasetManifest.Part> written = new ArrayList<>();
+        UserSequenceFiles.Writer[] writers = new UserSequenceFiles.Writer[parts];
+        try {
+            for (int p = 0; p < parts; p++) {
+                writers[p] = new UserSequenceFiles.Writer(new Path(layout.userSequences(), UserSequenceFiles.partName(p)));
+            }
+            for (int u = 0; u < data.trainItems.length; u++) {
+                int[] items = data.trainItems[u];
+                if (items.length > 0) {
+                    writers[UserSequenceFiles.partOf(u, parts)].add(u, items, 0, items.length);
+                }
+            }
+        } finally {
+            for (UserSequenceFiles.Writer w : writers) {
+                if (w != null) {
+                    w.close();
+                }
+            }
+        }
+        for (int p = 0; p < parts; p++) {
+            written.add(new DatasetManifest.Part(UserSequenceFiles.partName(p), writers[p].users(),
+                    writers[p].interactions()));
+        }
+        new DatasetManifest(maxHistory, written).write(layout.manifest());
     }
 
     private static void putBaselines(ObjectNode into, Map<String, Double> baselines) {

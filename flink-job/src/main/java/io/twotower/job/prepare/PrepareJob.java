@@ -31,12 +31,18 @@ public final class PrepareJob {
         /** The seed of {@link TieBreak#HASH}. */
         public long seed = 0;
         public Holdout holdout = Holdout.VAL;
+        public TrainingDataLayout layout = TrainingDataLayout.NOTEBOOK;
+        /** Part files of the compact layout; 0: the job's parallelism. */
+        public int parts = 0;
     }
 
     /** Adds the job to {@code env} and returns the stream of its one JSON summary. */
     public static DataStream<String> build(StreamExecutionEnvironment env, Options options) throws IOException {
         if (options.maxHistory <= 0) {
             throw new IllegalArgumentException("--max-history must be > 0, got " + options.maxHistory);
+        }
+        if (options.parts < 0) {
+            throw new IllegalArgumentException("--parts must be >= 1 (or 0: the job's parallelism), got " + options.parts);
         }
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         List<String> files = inputFiles(new Path(options.input));
@@ -51,7 +57,8 @@ public final class PrepareJob {
                 .keyBy(i -> i.user)
                 .process(new UserHistoryAssembler(options.tieBreak, options.seed)).name("order each user's history")
                 .transform("write prepared dataset", Types.STRING,
-                        new DatasetWriterOperator(options.output, options.maxHistory, options.holdout))
+                        new DatasetWriterOperator(options.output, options.maxHistory, options.holdout, options.layout,
+                                options.parts > 0 ? options.parts : env.getParallelism()))
                 .setParallelism(1);
     }
 

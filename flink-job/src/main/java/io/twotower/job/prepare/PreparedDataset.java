@@ -20,7 +20,12 @@ public final class PreparedDataset {
 
     public final List<String> userIds;
     public final List<String> itemIds;
+    /** The notebook's training rows, or null when only {@link #trainItems} was built (the compact layout). */
     public final Sequences train;
+    /** Each user's training items in time order, by dense user index: the compact layout's rows. */
+    public final int[][] trainItems;
+    /** Training rows: one per training item. */
+    public final long trainRows;
     public final Sequences validation;
     /** Each user's last interaction with {@link Holdout#VAL_TEST}, else null. */
     public final Sequences test;
@@ -29,11 +34,14 @@ public final class PreparedDataset {
     /** Baseline name to Recall@10 on the test rows (empty without a test split). */
     public final Map<String, Double> testBaselines;
 
-    private PreparedDataset(List<String> userIds, List<String> itemIds, Sequences train, Sequences validation,
-            Sequences test, Map<String, Double> baselines, Map<String, Double> testBaselines) {
+    private PreparedDataset(List<String> userIds, List<String> itemIds, Sequences train, int[][] trainItems,
+            long trainRows, Sequences validation, Sequences test, Map<String, Double> baselines,
+            Map<String, Double> testBaselines) {
         this.userIds = userIds;
         this.itemIds = itemIds;
         this.train = train;
+        this.trainItems = trainItems;
+        this.trainRows = trainRows;
         this.validation = validation;
         this.test = test;
         this.baselines = baselines;
@@ -51,6 +59,15 @@ public final class PreparedDataset {
      * the user's items before the held-out one.
      */
     public static PreparedDataset build(List<UserHistory> histories, int maxHistory, Holdout holdout) {
+        return build(histories, maxHistory, holdout, true);
+    }
+
+    /**
+     * As above; without {@code expandTrain} the notebook's training rows (each with its history: up to 50x the
+     * interactions) are not built, only {@link #trainItems}, which the compact layout writes.
+     */
+    public static PreparedDataset build(List<UserHistory> histories, int maxHistory, Holdout holdout,
+            boolean expandTrain) {
         List<UserHistory> users = new ArrayList<>(histories);
         users.sort((a, b) -> RawIdOrder.INSTANCE.compare(a.user, b.user));
         List<String> itemIds = new ArrayList<>(distinctItems(users));
@@ -61,7 +78,9 @@ public final class PreparedDataset {
         }
         int heldOut = holdout == Holdout.VAL_TEST ? 2 : 1;
         long interactions = users.stream().mapToLong(u -> u.items.length).sum();
-        Sequences train = new Sequences((int) Math.max(1, interactions - heldOut * users.size()));
+        Sequences train = expandTrain ? new Sequences((int) Math.max(1, interactions - heldOut * users.size())) : null;
+        int[][] trainItems = new int[users.size()][];
+        long trainRows = 0;
         Sequences validation = new Sequences(users.size());
         Sequences test = holdout == Holdout.VAL_TEST ? new Sequences(users.size()) : null;
         List<String> userIds = new ArrayList<>(users.size());
@@ -77,8 +96,12 @@ public final class PreparedDataset {
             }
             int n = seq.length;
             int trainEnd = Math.max(0, n - heldOut);
+            trainItems[u] = Arrays.copyOf(seq, trainEnd);
+            trainRows += trainEnd;
             for (int t = 0; t < trainEnd; t++) {
-                train.add(u, seq[t], seq, Math.max(0, t - maxHistory), t);
+                if (train != null) {
+                    train.add(u, seq[t], seq, Math.max(0, t - maxHistory), t);
+                }
                 popularity[seq[t]]++;
             }
             int validationAt = n - heldOut;
@@ -91,7 +114,7 @@ public final class PreparedDataset {
                 seenBeforeTest[u] = Arrays.copyOf(seq, n - 1);
             }
         }
-        return new PreparedDataset(userIds, itemIds, train, validation, test,
+        return new PreparedDataset(userIds, itemIds, train, trainItems, trainRows, validation, test,
                 baselines(validation, popularity, seenBeforeValidation),
                 test == null ? Map.of() : baselines(test, popularity, seenBeforeTest));
     }

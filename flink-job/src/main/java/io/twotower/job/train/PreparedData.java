@@ -1,9 +1,11 @@
 package io.twotower.job.train;
 
 import io.twotower.connectors.dataset.DatasetLayout;
+import io.twotower.connectors.dataset.DatasetManifest;
 import io.twotower.connectors.dataset.IdMapFile;
 import io.twotower.connectors.dataset.SequenceFiles;
 import io.twotower.connectors.dataset.Sequences;
+import io.twotower.connectors.source.TrainingLayout;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -14,7 +16,8 @@ import java.util.List;
 
 /**
  * A prepared-data folder, checked completely before a job is submitted: both id maps, and every row of
- * the training, validation and (when there is one) test files against them. Bad input fails here, before any training, with the
+ * the training data (the notebook's file or the compact layout's parts, streamed: memory does not grow with them),
+ * validation and (when there is one) test files against them. Bad input fails here, before any training, with the
  * file, row and column.
  */
 public final class PreparedData {
@@ -22,14 +25,17 @@ public final class PreparedData {
     public final int numUsers;
     public final int numItems;
     public final List<String> trainFiles;
+    /** The compact layout's manifest, or null for the notebook's layout. */
+    public final DatasetManifest manifest;
     public final long trainRows;
     public final int validationRows;
     /** Rows of sequences_test.parquet ({@code prepare --holdout val+test}), 0 without that file. */
     public final int testRows;
 
-    private PreparedData(DatasetLayout layout, int numUsers, int numItems, List<String> trainFiles, long trainRows,
-            int validationRows, int testRows) {
+    private PreparedData(DatasetLayout layout, int numUsers, int numItems, List<String> trainFiles,
+            DatasetManifest manifest, long trainRows, int validationRows, int testRows) {
         this.layout = layout;
+        this.manifest = manifest;
         this.numUsers = numUsers;
         this.numItems = numItems;
         this.trainFiles = trainFiles;
@@ -45,15 +51,42 @@ public final class PreparedData {
         }
         int users = IdMapFile.read(layout.userMap(), DatasetLayout.USER_ID_COLUMN, DatasetLayout.USER_IDX_COLUMN).length;
         int items = IdMapFile.read(layout.itemMap(), DatasetLayout.ITEM_ID_COLUMN, DatasetLayout.ITEM_IDX_COLUMN).length;
-        List<String> files = trainFiles(layout.train());
-        long rows = 0;
-        for (String f : files) {
-            rows += SequenceFiles.read(new Path(f), users, items).size();
+        Path manifestPath = layout.manifest();
+        DatasetManifest manifest = null;
+        List<String> files;
+        long rows;
+        if (manifestPath.getFileSystem().exists(manifestPath)) {
+            // The compact layout: every part streamed once (bounded memory), every value checked, rows counted.
+            manifest = DatasetManifest.read(manifestPath);
+            files = new ArrayList<>();
+            for (DatasetManifest.Part part : manifest.parts) {
+                files.add(new Path(layout.userSequences(), part.file).toString());
+            }
+            rows = TrainingLayout.userSequences(manifest.maxHistory, 1).rowsPerEpoch(files, users, items, 0, 0);
+            if (rows != manifest.trainRows()) {
+                throw new IOException(String.format("%s: the parts hold %d training interactions, the manifest says %d",
+                        manifestPath, rows, manifest.trainRows()));
+            }
+        } else {
+            files = trainFiles(layout.train());
+            rows = 0;
+            for (String f : files) {
+                rows += SequenceFiles.forEach(new Path(f), users, items, (user, pos, history, n) -> { });
+            }
+            if (rows == 0) {
+                throw new IOException(layout.train() + ": no rows");
+            }
         }
         Sequences validation = SequenceFiles.read(layout.validation(), users, items);
         Path test = layout.test();
         int testRows = test.getFileSystem().exists(test) ? SequenceFiles.read(test, users, items).size() : 0;
-        return new PreparedData(layout, users, items, files, rows, validation.size(), testRows);
+        return new PreparedData(layout, users, items, files, manifest, rows, validation.size(), testRows);
+    }
+
+    /** How the source reads {@link #trainFiles}: the notebook's files, or the compact parts with a shuffle buffer. */
+    public TrainingLayout trainingLayout(int shuffleBufferRows) {
+        return manifest == null ? TrainingLayout.notebook()
+                : TrainingLayout.userSequences(manifest.maxHistory, shuffleBufferRows);
     }
 
     /** The training file, or the part files of a folder of that name (as Flink's file sinks write). */

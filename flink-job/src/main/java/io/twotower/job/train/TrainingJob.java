@@ -2,7 +2,6 @@ package io.twotower.job.train;
 
 import io.twotower.connectors.source.EpochSequenceSource;
 import io.twotower.connectors.source.SequenceRow;
-import io.twotower.connectors.source.SequenceWindows;
 import io.twotower.job.trainer.KeyedTableRows;
 import io.twotower.job.trainer.TableState;
 import io.twotower.model.TwoTowerConfig;
@@ -43,8 +42,8 @@ public final class TrainingJob {
         OutputLocationCheck.check(options.outputDir);
         // Every-position training (model: sequence) reads only the rows whose windows tile each user's sequence.
         long examplesPerEpoch = options.config.everyPosition()
-                ? SequenceWindows.count(data.trainFiles, data.numUsers, data.numItems, options.config.historyLength(),
-                        options.config.sequenceWindowsPerUser())
+                ? data.trainingLayout(options.config.shuffleBuffer()).rowsPerEpoch(data.trainFiles, data.numUsers,
+                        data.numItems, options.config.historyLength(), options.config.sequenceWindowsPerUser())
                 : data.trainRows;
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
                 data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots,
@@ -58,6 +57,7 @@ public final class TrainingJob {
             PreparedData data, String listeningId) {
         EpochSequenceSource source = EpochSequenceSource.builder()
                 .setFiles(data.trainFiles)
+                .setLayout(data.trainingLayout(spec.config.shuffleBuffer()))
                 .setCatalog(data.numUsers, data.numItems)
                 .setEpochs(spec.config.epochs())
                 .setSeed(spec.config.seed())

@@ -31,9 +31,10 @@ import java.util.Map;
  * ScalingBench matmul [--reps 40]
  *     GFLOP/s of a DJL matMul [9000 x d] x [d x d] in a loop (median and best of --reps).
  * ScalingBench step --items N [--batch B] [--users 610] [--d D] [--k K] [--cycles 6] [--warmup 2]
- *                   [--config FILE] [--set key=value,key=value] [--gflops G] [--json FILE]
+ *                   [--seconds 0] [--config FILE] [--set key=value,key=value] [--gflops G] [--json FILE]
  *     Times optimizer cycles (accum_steps micro-batches, the last one runs the optimizer step) after
- *     --warmup cycles; prints examples/s (median cycle), the FLOPs per example of the step and, with
+ *     --warmup cycles: at least --cycles of them, and more until the timed cycles add up to --seconds (a
+ *     median over a few cycles of a 1M-row table moved by a third from run to run); prints examples/s (median cycle), the FLOPs per example of the step and, with
  *     --gflops, the ceiling examples/s = G / FLOPs per example and the ratio measured / ceiling.
  *     The configuration is the notebook's defaults, or --config (a job YAML such as
  *     conf/twotower-large.yaml), then --set, then --d (d_model), --batch (batch_size), --k (k_neg).
@@ -117,6 +118,7 @@ public final class ScalingBench {
         int users = Integer.parseInt(o.getOrDefault("users", "610"));
         int cycles = Integer.parseInt(o.getOrDefault("cycles", "6"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "2"));
+        double minSeconds = Double.parseDouble(o.getOrDefault("seconds", "0"));
         double gflops = Double.parseDouble(o.getOrDefault("gflops", "0"));
         TwoTowerConfig config = config(o);
         int b = config.batchSize();
@@ -142,7 +144,8 @@ public final class ScalingBench {
             List<Double> plainMicroBatchSeconds = new ArrayList<>();
             double samplingSeconds = 0;
             long sampled = 0;
-            for (int c = 0; c < warmup + cycles; c++) {
+            double timedSeconds = 0;
+            for (int c = 0; c < warmup + cycles || timedSeconds < minSeconds; c++) {
                 double cycle = 0;
                 for (int a = 0; a < accum; a++) {
                     long s0 = System.nanoTime();
@@ -169,11 +172,13 @@ public final class ScalingBench {
                 }
                 if (c >= warmup) {
                     cycleSeconds.add(cycle);
+                    timedSeconds += cycle;
                 }
             }
             trainer.close();
 
-            double cycleMedian = median(cycleSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray());
+            double[] sortedCycles = cycleSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double cycleMedian = median(sortedCycles);
             double examplesPerSecond = accum * (double) b / cycleMedian;
             double u = distinctCounts.stream().mapToInt(Integer::intValue).average().orElse(0);
             // Embedding tables, plus per tower 2 x (Linear d*d + d, LayerNorm 2d).
@@ -204,16 +209,18 @@ public final class ScalingBench {
                 Files.writeString(Path.of(json), String.format(Locale.ROOT,
                         "{\"items\":%d,\"users\":%d,\"d\":%d,\"batch\":%d,\"k\":%d,\"accum\":%d,\"config\":\"%s\","
                                 + "\"cycles\":%d,\"warmup\":%d,"
-                                + "\"examples_per_s\":%.3f,\"cycle_s\":%s,\"micro_batch_ms\":%.3f,\"micro_batch_adamw_ms\":%.3f,"
+                                + "\"examples_per_s\":%.3f,\"examples_per_s_q1\":%.3f,\"examples_per_s_q3\":%.3f,\"cycle_s\":%s,\"micro_batch_ms\":%.3f,\"micro_batch_adamw_ms\":%.3f,"
                                 + "\"distinct_items\":%.1f,\"params\":%d,\"flops_per_example\":%.6g,\"flops_user\":%.6g,"
                                 + "\"flops_item\":%.6g,\"flops_score\":%.6g,\"flops_adamw\":%.6g,\"gflops\":%.3f,"
                                 + "\"ceiling_examples_per_s\":%.3f,\"ratio\":%.4f,\"sampling_examples_per_s\":%.1f,"
-                                + "\"init_s\":%.2f,\"heap_used_mb\":%d,\"threads\":%d,\"loadavg\":\"%s\"}%n",
+                                + "\"init_s\":%.2f,\"heap_used_mb\":%d,\"threads\":%d,\"thp_mem_alloc\":\"%s\",\"loadavg\":\"%s\"}%n",
                         items, users, d, b, k, accum, describe(config), cycleSeconds.size(), warmup, examplesPerSecond,
+                        accum * (double) b / quantile(sortedCycles, 0.75), accum * (double) b / quantile(sortedCycles, 0.25),
                         cycleSeconds.toString(), plainMedian * 1e3, optMedian * 1e3, u, params, perExample,
                         userFlops / b, itemFlops / b, scoreFlops / b, adamFlops / b, gflops, ceiling,
                         examplesPerSecond / ceiling, sampled / samplingSeconds, initSeconds, heapUsed >> 20,
-                        JniUtils.getNumThreads(), loadAverage()), StandardCharsets.UTF_8);
+                        JniUtils.getNumThreads(), System.getenv().getOrDefault("THP_MEM_ALLOC_ENABLE", ""), loadAverage()),
+                        StandardCharsets.UTF_8);
             }
         }
     }
@@ -267,6 +274,17 @@ public final class ScalingBench {
             seen[touched[i]] = false;
         }
         return n;
+    }
+
+    /** Linear interpolation between the closest ranks of a sorted array. */
+    private static double quantile(double[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     private static double median(double[] sorted) {

@@ -1,0 +1,175 @@
+package io.twotower.connectors.source;
+
+import io.twotower.common.SplitMix64;
+import io.twotower.connectors.dataset.UserSequenceFiles;
+import org.apache.flink.core.fs.Path;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * A part of the compact layout streamed into training rows with memory bounded by the shuffle buffer, whatever the
+ * part's size: its row groups in an order shuffled per (seed, epoch, part), each user's sequence expanded into the
+ * notebook's rows (the t-th item as positive, the up to {@code maxHistory} items before it as history; with sequence
+ * windows only the rows {@link SequenceWindows#forUser} selects), and the rows passed through a shuffle buffer of
+ * {@code bufferRows} rows (fill it, then emit a random one and put the next row in its place; drain it randomly at
+ * the end), the scheme tf.data and WebDataset use at scale. A buffer at least as large as the part makes the order
+ * one uniform random permutation of the part's rows. Every random choice comes from the seed, so the order is the
+ * same in every run and a restored reader finds its place by replaying.
+ *
+ * <p>The row id is (user, t): stable across epochs and runs, unique within the data set.
+ */
+final class UserSequenceRows implements SplitRows {
+    /** t is kept in the row id's low bits. */
+    static final int T_BITS = 24;
+
+    private final String path;
+    private final UserSequenceFiles.Reader reader;
+    private final int maxHistory;
+    private final int windowLength;
+    private final int windowsPerUser;
+    private final int[] groupOrder;
+    private int nextGroup;
+    private final SplitMix64 rng;
+
+    // The user being expanded: its sequence and the t's of its rows still to enter the buffer.
+    private int[] sequence;
+    private int user;
+    private int[] ts;
+    private int nextT;
+
+    // The shuffle buffer: row i is (users[i], t[i]) of sequences[i] (shared by a user's rows).
+    private final int[][] sequences;
+    private final int[] users;
+    private final int[] positions;
+    private int size;
+    private boolean exhausted;
+
+    UserSequenceRows(String path, int numUsers, int numItems, int maxHistory, int windowLength, int windowsPerUser,
+            int bufferRows, long shuffleSeed) throws IOException {
+        if (bufferRows <= 0) {
+            throw new IllegalArgumentException("The shuffle buffer must hold at least one row, got " + bufferRows);
+        }
+        this.path = path;
+        this.maxHistory = maxHistory;
+        this.windowLength = windowLength;
+        this.windowsPerUser = windowsPerUser;
+        this.reader = UserSequenceFiles.Reader.open(new Path(path), numUsers, numItems);
+        this.groupOrder = NotebookFileRows.shuffledOrder(reader.rowGroups(), SplitMix64.mix(shuffleSeed, 1));
+        this.rng = new SplitMix64(SplitMix64.mix(shuffleSeed, 2));
+        sequences = new int[bufferRows][];
+        users = new int[bufferRows];
+        positions = new int[bufferRows];
+    }
+
+    @Override
+    public boolean next(SequenceRow out) throws IOException {
+        while (!exhausted && size < sequences.length) {
+            if (!pull(size)) {
+                exhausted = true;
+                break;
+            }
+            size++;
+        }
+        if (size == 0) {
+            return false;
+        }
+        int j = rng.nextInt(size);
+        int[] seq = sequences[j];
+        int t = positions[j];
+        out.user = users[j];
+        out.positive = seq[t];
+        out.history = Arrays.copyOfRange(seq, Math.max(0, t - maxHistory), t);
+        out.rowId = ((long) users[j] << T_BITS) | t;
+        if (exhausted || !pull(j)) {
+            exhausted = true;
+            size--;
+            sequences[j] = sequences[size];
+            users[j] = users[size];
+            positions[j] = positions[size];
+            sequences[size] = null;
+        }
+        return true;
+    }
+
+    /** Puts the stream's next row into buffer slot {@code slot}; false when the part has no more rows. */
+    private boolean pull(int slot) throws IOException {
+        while (sequence == null || nextT >= ts.length) {
+            if (!nextUser()) {
+                return false;
+            }
+        }
+        sequences[slot] = sequence;
+        users[slot] = user;
+        positions[slot] = ts[nextT++];
+        return true;
+    }
+
+    private boolean nextUser() throws IOException {
+        while (!reader.next()) {
+            if (nextGroup >= groupOrder.length) {
+                sequence = null;
+                return false;
+            }
+            reader.seekRowGroup(groupOrder[nextGroup++]);
+        }
+        int n = reader.length();
+        if (n >= 1 << T_BITS) {
+            throw new IOException(String.format("%s: user %d has %d training items; at most %d are supported", path,
+                    reader.user(), n, (1 << T_BITS) - 1));
+        }
+        sequence = Arrays.copyOf(reader.items(), n);
+        user = reader.user();
+        ts = rowsOf(n, maxHistory, windowLength, windowsPerUser);
+        nextT = 0;
+        return true;
+    }
+
+    /** The t's of a user's rows: all of 0..n-1, or the sequence windows' rows. */
+    static int[] rowsOf(int n, int maxHistory, int windowLength, int windowsPerUser) {
+        if (windowLength > 0) {
+            return SequenceWindows.forUser(n, Math.min(n - 1, maxHistory), windowLength, windowsPerUser);
+        }
+        int[] all = new int[n];
+        for (int t = 0; t < n; t++) {
+            all[t] = t;
+        }
+        return all;
+    }
+
+    /**
+     * The rows one epoch emits from {@code part} (every interaction, or the windows' rows), by a pass over the part;
+     * validates every value on the way, and with {@code usersSeen} (shared by the parts of a data set) that no user
+     * appears twice (the expansion needs a user's whole sequence in one row).
+     */
+    static long count(String part, int numUsers, int numItems, int maxHistory, int windowLength, int windowsPerUser,
+            java.util.BitSet usersSeen) throws IOException {
+        long rows = 0;
+        try (UserSequenceFiles.Reader r = UserSequenceFiles.Reader.open(new Path(part), numUsers, numItems)) {
+            for (int g = 0; g < r.rowGroups(); g++) {
+                r.seekRowGroup(g);
+                while (r.next()) {
+                    if (usersSeen != null) {
+                        if (usersSeen.get(r.user())) {
+                            throw new IOException(String.format("%s: row %d, column '%s': user %d appears a second "
+                                    + "time in the data set (each user's sequence must be one row of one part)",
+                                    part, r.lastRow(), io.twotower.connectors.dataset.DatasetLayout.USER_COLUMN,
+                                    r.user()));
+                        }
+                        usersSeen.set(r.user());
+                    }
+                    rows += windowLength > 0
+                            ? SequenceWindows.forUser(r.length(), Math.min(r.length() - 1, maxHistory), windowLength,
+                                    windowsPerUser).length
+                            : r.length();
+                }
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() throws IOException {
+        reader.close();
+    }
+}

@@ -1,0 +1,175 @@
+package io.twotower.connectors.source;
+
+import io.twotower.common.SplitMix64;
+import io.twotower.connectors.dataset.UserSequenceFiles;
+import org.apache.flink.core.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The compact layout's streaming reader: the notebook's rows, in a seeded order, with bounded memory. */
+class UserSequenceRowsTest {
+    private static final int USERS = 120;
+    private static final int ITEMS = 300;
+    private static final int MAX_HISTORY = 6;
+
+    /** Users 0..USERS-1 (every 7th has no training items), sequences of 1..40 items. */
+    static int[][] sequences(long seed) {
+        SplitMix64 rng = new SplitMix64(seed);
+        int[][] seqs = new int[USERS][];
+        for (int u = 0; u < USERS; u++) {
+            seqs[u] = new int[u % 7 == 3 ? 0 : 1 + rng.nextInt(40)];
+            for (int t = 0; t < seqs[u].length; t++) {
+                seqs[u][t] = rng.nextInt(ITEMS);
+            }
+        }
+        return seqs;
+    }
+
+    /** One part with tiny row groups, so the reader has many to shuffle. */
+    static String writePart(java.nio.file.Path dir, int[][] seqs) throws IOException {
+        Path part = new Path(dir.resolve("part-00000.parquet").toString());
+        try (UserSequenceFiles.Writer w = new UserSequenceFiles.Writer(part, 1024)) {
+            for (int u = 0; u < seqs.length; u++) {
+                if (seqs[u].length > 0) {
+                    w.add(u, seqs[u], 0, seqs[u].length);
+                }
+            }
+        }
+        return part.toString();
+    }
+
+    /** The notebook's rows of the same sequences (what prepare writes to sequences_train.parquet), as text keys. */
+    static Map<String, Integer> notebookRows(int[][] seqs, int windowLength) {
+        Map<String, Integer> rows = new HashMap<>();
+        for (int u = 0; u < seqs.length; u++) {
+            int[] ts = UserSequenceRows.rowsOf(seqs[u].length, MAX_HISTORY, windowLength, 0);
+            for (int t : ts) {
+                rows.merge(key(u, seqs[u][t], Arrays.copyOfRange(seqs[u], Math.max(0, t - MAX_HISTORY), t)), 1,
+                        Integer::sum);
+            }
+        }
+        return rows;
+    }
+
+    static String key(int user, int positive, int[] history) {
+        return user + ":" + positive + ":" + Arrays.toString(history);
+    }
+
+    static List<SequenceRow> readAll(SplitRows rows) throws IOException {
+        List<SequenceRow> out = new ArrayList<>();
+        SequenceRow r = new SequenceRow();
+        while (rows.next(r)) {
+            out.add(r);
+            r = new SequenceRow();
+        }
+        rows.close();
+        return out;
+    }
+
+    static Map<String, Integer> multiset(List<SequenceRow> rows) {
+        Map<String, Integer> m = new HashMap<>();
+        for (SequenceRow r : rows) {
+            m.merge(key(r.user, r.positive, r.history), 1, Integer::sum);
+        }
+        return m;
+    }
+
+    @Test
+    void expandsEveryUsersSequenceIntoTheNotebooksRowsWithAnyBuffer(@TempDir java.nio.file.Path dir) throws Exception {
+        int[][] seqs = sequences(5);
+        String part = writePart(dir, seqs);
+        try (UserSequenceFiles.Reader r = UserSequenceFiles.Reader.open(new Path(part), USERS, ITEMS)) {
+            assertThat(r.rowGroups()).as("tiny row groups").isGreaterThan(3);
+        }
+        Map<String, Integer> expected = notebookRows(seqs, 0);
+        for (int buffer : new int[] {1, 7, 100, 1_000_000}) {
+            List<SequenceRow> rows = readAll(new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 0, 0, buffer, 42));
+            assertThat(multiset(rows)).as("buffer %d", buffer).isEqualTo(expected);
+            assertThat(rows.stream().map(x -> x.rowId).distinct().count()).as("row ids unique").isEqualTo(rows.size());
+        }
+        assertThat(UserSequenceRows.count(part, USERS, ITEMS, MAX_HISTORY, 0, 0, new BitSet()))
+                .isEqualTo(expected.values().stream().mapToInt(Integer::intValue).sum());
+    }
+
+    @Test
+    void sequenceWindowsAreTheNotebookLayoutsSelection(@TempDir java.nio.file.Path dir) throws Exception {
+        int[][] seqs = sequences(6);
+        String part = writePart(dir, seqs);
+        // The notebook layout's rows of the same users, selected by SequenceWindows.select.
+        io.twotower.connectors.dataset.Sequences notebook = new io.twotower.connectors.dataset.Sequences(100);
+        for (int u = 0; u < USERS; u++) {
+            for (int t = 0; t < seqs[u].length; t++) {
+                notebook.add(u, seqs[u][t], seqs[u], Math.max(0, t - MAX_HISTORY), t);
+            }
+        }
+        Map<String, Integer> selected = new HashMap<>();
+        for (int r : SequenceWindows.select(notebook, 4, 0, "notebook")) {
+            selected.merge(key(notebook.user(r), notebook.positive(r), notebook.history(r)), 1, Integer::sum);
+        }
+        List<SequenceRow> rows = readAll(new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 4, 0, 50, 9));
+        assertThat(multiset(rows)).isEqualTo(selected).isEqualTo(notebookRows(seqs, 4));
+    }
+
+    @Test
+    void theOrderIsAFunctionOfTheSeedAndARestoredReaderContinuesExactly(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        String part = writePart(dir, sequences(7));
+        List<SequenceRow> a = readAll(new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 1));
+        List<SequenceRow> b = readAll(new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 1));
+        List<SequenceRow> otherEpoch = readAll(new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 2));
+        assertThat(ids(a)).isEqualTo(ids(b)).isNotEqualTo(ids(otherEpoch));
+        // A reader restored after 333 rows (it skips them) emits exactly the rest.
+        UserSequenceRows restored = new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 1);
+        restored.skip(333);
+        assertThat(ids(readAll(restored))).isEqualTo(ids(a).subList(333, a.size()));
+    }
+
+    /** A buffer of 64 rows still mixes users: the first 64 rows emitted come from many users, not one or two. */
+    @Test
+    void aSmallBufferStillMixesUsers(@TempDir java.nio.file.Path dir) throws Exception {
+        String part = writePart(dir, sequences(8));
+        List<SequenceRow> rows = readAll(new UserSequenceRows(part, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 3));
+        assertThat(rows.subList(0, 64).stream().map(r -> r.user).distinct().count()).isGreaterThan(5);
+    }
+
+    @Test
+    void badValuesNameThePartTheRowAndTheColumn(@TempDir java.nio.file.Path dir) throws Exception {
+        int[][] seqs = sequences(9);
+        String part = writePart(dir, seqs);
+        assertThatThrownBy(() -> readAll(new UserSequenceRows(part, USERS, 10, MAX_HISTORY, 0, 0, 64, 1)))
+                .hasMessageContaining(part).hasMessageContaining("row ").hasMessageContaining("column 'item_idx'")
+                .hasMessageContaining("outside the id map");
+        assertThatThrownBy(() -> UserSequenceRows.count(part, 50, ITEMS, MAX_HISTORY, 0, 0, new BitSet()))
+                .hasMessageContaining(part).hasMessageContaining("column 'user_idx'").hasMessageContaining("user index");
+        // The same user in two parts.
+        java.nio.file.Path other = dir.resolve("second");
+        java.nio.file.Files.createDirectories(other);
+        String second = writePart(other, seqs);
+        BitSet seen = new BitSet();
+        UserSequenceRows.count(part, USERS, ITEMS, MAX_HISTORY, 0, 0, seen);
+        assertThatThrownBy(() -> UserSequenceRows.count(second, USERS, ITEMS, MAX_HISTORY, 0, 0, seen))
+                .hasMessageContaining(second).hasMessageContaining("row 0").hasMessageContaining("appears a second time");
+        // A file of the notebook's layout where a part is expected: the missing column is named.
+        Path notebook = new Path(dir.resolve("notebook.parquet").toString());
+        io.twotower.connectors.dataset.Sequences s = new io.twotower.connectors.dataset.Sequences(1);
+        s.add(0, 1, new int[] {2}, 0, 1);
+        io.twotower.connectors.dataset.SequenceFiles.write(notebook, s);
+        assertThatThrownBy(() -> UserSequenceRows.count(notebook.toString(), USERS, ITEMS, MAX_HISTORY, 0, 0, null))
+                .hasMessageContaining(notebook.toString()).hasMessageContaining("missing column 'item_idx'");
+    }
+
+    private static List<Long> ids(List<SequenceRow> rows) {
+        return rows.stream().map(r -> r.rowId).toList();
+    }
+}
