@@ -5,7 +5,7 @@
 #   bench/run-checkpoints.sh [--items 1000000] [--users 0] [--config conf/twotower-large.yaml] [--set key=value]...
 #                            [--table-state keyed|operator] [--backend rocksdb|hashmap] [--interval 30000]
 #                            [--checkpoints 3] [--kill] [--epochs 1] [--xmx 3g] [--out DIR] [--jar JAR]
-#                            [--resume-only]   (only run 1, on DIR of an earlier --kill run)
+#                            [--keep-snapshots 5] [--resume-only]   (only run 1, on DIR of an earlier --kill run)
 #
 #   data    the bundled MovieLens log prepared (`prepare`), its item id map padded to --items ids (and the user map
 #           to --users when given) by bench/java/PadCatalog.java: the same training rows over a catalog of any
@@ -37,6 +37,7 @@ CHECKPOINTS=3
 KILL=0
 RESUME_ONLY=0
 EPOCHS=1
+KEEP=5
 XMX=3g
 OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
@@ -56,6 +57,7 @@ while [[ $# -gt 0 ]]; do
     --kill) KILL=1; shift ;;
     --resume-only) KILL=1; RESUME_ONLY=1; shift ;;
     --epochs) EPOCHS="$2"; shift 2 ;;
+    --keep-snapshots) KEEP="$2"; shift 2 ;;
     --xmx) XMX="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --jar) JAR="$2"; shift 2 ;;
@@ -108,7 +110,7 @@ run() {
   local n="$1"; shift
   /usr/bin/time -v -o "$OUT/time-$n.txt" java "-Xmx$XMX" "-Dlog.file=$OUT/flink-$n.log" -jar "$JAR" train \
     --data "$OUT/catalog" \
-    --output "$OUT/out" --run-id bench --config "$CONFIG" "${SET_ARGS[@]}" --checkpoint-interval "$INTERVAL" \
+    --output "$OUT/out" --run-id bench --keep-snapshots "$KEEP" --config "$CONFIG" "${SET_ARGS[@]}" --checkpoint-interval "$INTERVAL" \
     --table-state "$TABLE_STATE" "-Dstate.backend.type=$BACKEND" "-Dexecution.checkpointing.incremental=true" \
     "-Drest.bind-address=127.0.0.1" "-Drest.bind-port=$REST_PORT" "-Drest.port=$REST_PORT" "$@" \
     >"$OUT/train-$n.log" 2>&1 &

@@ -133,6 +133,8 @@ check(stages.get("flink-gpu") == "flink", "Dockerfile: stage 'flink-gpu' does no
 check(envs.get("flink", {}).get("OMP_WAIT_POLICY") == "PASSIVE"
       and envs.get("flink-gpu", {}).get("OMP_WAIT_POLICY", "PASSIVE") == "PASSIVE",
       "Dockerfile: the flink images must set ENV OMP_WAIT_POLICY=PASSIVE")
+check(envs.get("flink", {}).get("THP_MEM_ALLOC_ENABLE") == "1",
+      "Dockerfile: the flink image must set ENV THP_MEM_ALLOC_ENABLE=1 (huge pages for large tables)")
 dests = {}
 ncopied = 0
 for st, frm, srcs, dest in copies:
@@ -186,6 +188,8 @@ check(int(flink.get("taskmanager.numberOfTaskSlots", 0)) >= 2, "config.yaml: the
 check("task.off-heap" in " ".join(flink), "config.yaml: no taskmanager.memory.task.off-heap.size for libtorch")
 check(flink.get("containerized.taskmanager.env.OMP_WAIT_POLICY") == "PASSIVE",
       "config.yaml: containerized.taskmanager.env.OMP_WAIT_POLICY: PASSIVE")
+check(str(flink.get("containerized.taskmanager.env.THP_MEM_ALLOC_ENABLE")) == "1",
+      "config.yaml: containerized.taskmanager.env.THP_MEM_ALLOC_ENABLE: \"1\"")
 
 # ---- docker-compose.yml
 services = compose.get("services", {})
@@ -297,6 +301,8 @@ check("ai.djl." in fc.get("classloader.parent-first-patterns.additional", ""), "
 check(fc.get("external-resource.gpu.kubernetes.config-key") == "nvidia.com/gpu", "flinkdeployment: GPU kubernetes config-key")
 check(fc.get("containerized.taskmanager.env.OMP_WAIT_POLICY") == "PASSIVE",
       "flinkdeployment: containerized.taskmanager.env.OMP_WAIT_POLICY: PASSIVE")
+check(fc.get("containerized.taskmanager.env.THP_MEM_ALLOC_ENABLE") == "1",
+      "flinkdeployment: containerized.taskmanager.env.THP_MEM_ALLOC_ENABLE: \"1\"")
 check(spec.get("job", {}).get("jarURI") == "local://" + (job_dest or ""), "flinkdeployment: jarURI is not the image's job jar")
 k8s_conf = dict(fc)
 k8s_conf["jobmanager.memory.process.size"] = str(spec["jobManager"]["resource"]["memory"])

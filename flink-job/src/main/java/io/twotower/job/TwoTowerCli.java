@@ -3,7 +3,7 @@ package io.twotower.job;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.CliErrors;
 import io.twotower.job.cli.FlinkEnvironments;
-import io.twotower.job.cli.OpenMpPolicy;
+import io.twotower.job.cli.LibtorchEnvironment;
 import io.twotower.job.prepare.Holdout;
 import io.twotower.job.prepare.PrepareJob;
 import io.twotower.job.prepare.TieBreak;
@@ -44,8 +44,8 @@ public final class TwoTowerCli {
     private TwoTowerCli() {}
 
     public static void main(String[] args) throws Exception {
-        // Before anything loads libtorch (libgomp reads it once, at load time).
-        OpenMpPolicy.preferPassive();
+        // Before anything loads libtorch (libgomp reads OMP_WAIT_POLICY once, at load time).
+        LibtorchEnvironment.applyDefaults();
         int code = run(args);
         if (code != 0) {
             System.exit(code);

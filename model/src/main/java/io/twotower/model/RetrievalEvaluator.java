@@ -16,6 +16,13 @@ import java.io.UncheckedIOException;
  * bounded for large catalogs.
  */
 public final class RetrievalEvaluator {
+    /**
+     * Items whose vectors are computed at once, at least: the item tower's few ops per block cost DJL and libtorch a
+     * fixed overhead each, so at eval_block_size (64) rows a 10M catalog took 156k blocks and minutes; 8192 rows of
+     * d_model floats are a few MB.
+     */
+    static final int MIN_ITEM_BLOCK = 8192;
+
     private final int blockSize;
 
     public RetrievalEvaluator(int blockSize) {
@@ -51,7 +58,7 @@ public final class RetrievalEvaluator {
      * {@code consumer} and closed: what writes a catalog of any size without the whole matrix in memory.
      */
     public void forEachItemBlock(TwoTowerModel model, NDManager manager, BlockConsumer consumer) throws IOException {
-        inBlocks(model.numItems(), manager, (scope, start, end) -> model.itemVectors(
+        inBlocks(model.numItems(), Math.max(blockSize, MIN_ITEM_BLOCK), manager, (scope, start, end) -> model.itemVectors(
                 scope.arange((long) start, (long) end, 1L, ai.djl.ndarray.types.DataType.INT64), false), consumer);
     }
 
@@ -78,9 +85,14 @@ public final class RetrievalEvaluator {
 
     /** The n rows of {@code block}, {@code blockSize} at a time, each handed to {@code consumer} in its own scope. */
     private void inBlocks(int n, NDManager manager, Block block, BlockConsumer consumer) throws IOException {
+        inBlocks(n, blockSize, manager, block, consumer);
+    }
+
+    private static void inBlocks(int n, int rowsPerBlock, NDManager manager, Block block, BlockConsumer consumer)
+            throws IOException {
         JniUtils.setGradMode(false);
-        for (int start = 0; start < n; start += blockSize) {
-            int end = Math.min(n, start + blockSize);
+        for (int start = 0; start < n; start += rowsPerBlock) {
+            int end = Math.min(n, start + rowsPerBlock);
             try (NDManager scope = manager.newSubManager()) {
                 consumer.accept(start, block.rows(scope, start, end));
             }

@@ -30,4 +30,28 @@ class TrainerThreadsTest {
             JniUtils.setNumThreads(before);
         }
     }
+
+    @Test
+    void evaluationGetsEveryCoreUnderAutoAndTheTrainingThreadsBackAfter() throws Exception {
+        Engine.getEngine("PyTorch");
+        int before = JniUtils.getNumThreads();
+        int cores = Runtime.getRuntime().availableProcessors();
+        try {
+            TwoTowerConfig auto = TwoTowerConfig.defaults();
+            TrainerThreads.apply(auto);
+            int training = JniUtils.getNumThreads();
+            try (TrainerThreads.Restore evaluation = TrainerThreads.forEvaluation(auto)) {
+                assertThat(JniUtils.getNumThreads()).isEqualTo(Math.max(cores, training));
+            }
+            assertThat(JniUtils.getNumThreads()).isEqualTo(training);
+            // An explicit trainer_threads is the user's choice for evaluation too.
+            TwoTowerConfig one = auto.withOverrides(List.of("trainer_threads=1"));
+            TrainerThreads.apply(one);
+            try (TrainerThreads.Restore evaluation = TrainerThreads.forEvaluation(one)) {
+                assertThat(JniUtils.getNumThreads()).isEqualTo(1);
+            }
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+    }
 }

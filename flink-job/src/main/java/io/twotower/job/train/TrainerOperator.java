@@ -245,7 +245,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         int epoch = run.currentEpoch + 1;
         double avgLoss = run.batchesThisEpoch == 0 ? Double.NaN : run.lossSumThisEpoch / run.batchesThisEpoch;
         double speed = run.trainSecondsThisEpoch > 0 ? run.examplesThisEpoch / run.trainSecondsThisEpoch : 0;
-        ObjectNode metrics = evaluate(trainer.model());
+        ObjectNode metrics = evaluateOnEveryCore(trainer.model());
         metrics.put("epoch", epoch);
         metrics.put("learning_rate", trainer.optimizer().learningRate());
         run.epochMetrics.add(metrics.toString());
@@ -305,6 +305,13 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         out.putPOJO("exclude_history", RetrievalMetrics.evaluate(evaluator, model, rows.users(),
                 histories, rows.positives(), histories, k));
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
+    }
+
+    /** {@link #evaluate(TwoTowerModel)} on every core: nothing else runs while an epoch's end is evaluated. */
+    private ObjectNode evaluateOnEveryCore(TwoTowerModel model) {
+        try (TrainerThreads.Restore threads = TrainerThreads.forEvaluation(spec.config)) {
+            return evaluate(model);
+        }
     }
 
     /**
@@ -399,7 +406,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         if (run.snapshotSequence > 0) {
             // The notebook's section 8 reused the last epoch's item vectors; here both towers are the best model's,
             // read back from its snapshot (a snapshot is published only for a new best, so it is the last one).
-            try (NDManager scope = root.newSubManager()) {
+            try (NDManager scope = root.newSubManager();
+                    TrainerThreads.Restore threads = TrainerThreads.forEvaluation(spec.config)) {
                 TwoTowerModel best = bestModel(scope);
                 finalMetrics = evaluate(best);
                 finalMetrics.set("short_history", evaluateShortHistories(best, validation, validationHistories));

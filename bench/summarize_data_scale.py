@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Tables of bench/run-data-scale.sh: prepare, bytes on disk and source throughput per size and layout."""
+import glob
+import os
+import re
+import sys
+
+
+def kv(path):
+    out = {}
+    if os.path.exists(path):
+        for tok in open(path).read().split():
+            if '=' in tok:
+                k, v = tok.split('=', 1)
+                out[k] = v
+    return out
+
+
+def rss_mib(path):
+    if not os.path.exists(path):
+        return None
+    m = re.search(r'Maximum resident set size \(kbytes\): (\d+)', open(path).read())
+    return int(m.group(1)) // 1024 if m else None
+
+
+def main():
+    out = sys.argv[1]
+    sizes = []
+    for line in open(os.path.join(out, 'sizes.txt')) if os.path.exists(os.path.join(out, 'sizes.txt')) else []:
+        d = dict(t.split('=', 1) for t in line.split())
+        if d['n'] not in [s['n'] for s in sizes]:
+            sizes.append(d)
+    nbytes = {}
+    for line in open(os.path.join(out, 'bytes.txt')) if os.path.exists(os.path.join(out, 'bytes.txt')) else []:
+        d = dict(t.split('=', 1) for t in line.split())
+        for k, v in d.items():
+            if k != 'n':
+                nbytes[(d['n'], k)] = int(v)
+    print(open(os.path.join(out, 'env.txt')).read().strip().replace('\n', '; '))
+    print()
+    print('| interactions | users | items | layout | prepare s | interactions/s | prepare peak RSS MiB | training data MiB | vs notebook |')
+    print('|---:|---:|---:|---|---:|---:|---:|---:|---:|')
+    for s in sizes:
+        n = s['n']
+        nb = nbytes.get((n, 'notebook_train_bytes'), 0)
+        for layout, key in (('notebook', 'notebook_train_bytes'), ('compact', 'compact_train_bytes')):
+            w = kv(os.path.join(out, f'prepare-{layout}-{n}.wall'))
+            rss = rss_mib(os.path.join(out, f'prepare-{layout}-{n}.time'))
+            b = nbytes.get((n, key), 0)
+            wall = float(w.get('wall_s', 'nan'))
+            ok = w.get('rc') == '0'
+            print(f"| {int(n):,} | {int(s['users']):,} | {int(s['items']):,} | {layout} | "
+                  f"{wall:.1f}{'' if ok else ' (rc ' + w.get('rc', '?') + ')'} | "
+                  f"{int(n) / wall:,.0f} | {rss if rss is not None else '-'} | {b / 2**20:,.1f} | "
+                  f"{(nb / b if b else float('nan')):.1f}x |")
+    print()
+    print('| interactions | layout | parallelism | rows | seconds | rows/s | heap after GC MiB | peak RSS MiB |')
+    print('|---:|---|---:|---:|---:|---:|---:|---:|')
+    for s in sizes:
+        n = s['n']
+        for layout in ('notebook', 'compact'):
+            for p in (1, 2):
+                log = os.path.join(out, f'source-{layout}-{n}-p{p}.log')
+                if not os.path.exists(log):
+                    continue
+                line = next((l for l in open(log) if l.startswith('source ')), None)
+                if line is None:
+                    w = kv(os.path.join(out, f'source-{layout}-{n}-p{p}.wall'))
+                    print(f"| {int(n):,} | {layout} | {p} | failed (rc {w.get('rc', '?')}) | | | | "
+                          f"{rss_mib(log[:-4] + '.time') or '-'} |")
+                    continue
+                d = kv_line(line)
+                print(f"| {int(n):,} | {layout} | {p} | {int(d['rows']):,} | {float(d['seconds']):.1f} | "
+                      f"{float(d['rows_per_s']):,.0f} | {d['heap_after_gc_mb']} | {rss_mib(log[:-4] + '.time')} |")
+    for log in sorted(glob.glob(os.path.join(out, 'trainer-compact-*.log'))):
+        lines = [l.strip() for l in open(log) if 'examples/s' in l]
+        if lines:
+            print()
+            print(f'Real trainer ({os.path.basename(log)}): {lines[-1]}')
+
+
+def kv_line(line):
+    return dict(t.split('=', 1) for t in line.split() if '=' in t)
+
+
+if __name__ == '__main__':
+    main()
