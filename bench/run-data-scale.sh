@@ -2,8 +2,8 @@
 # Data scale (issue 14): `prepare` and the training source on synthetic logs of growing size, the notebook's layout
 # against the compact one. One command, one report:
 #
-#   bench/run-data-scale.sh [--sizes 1000000,10000000] [--parts 2] [--xmx 8g] [--trainer-size 1000000]
-#                           [--out DIR] [--jar JAR]
+#   bench/run-data-scale.sh [--sizes 1000000,10000000] [--parts 2] [--xmx 8g] [--source-xmx 512m]
+#                           [--trainer-size 1000000] [--out DIR] [--jar JAR]
 #
 # Per size N (users N/50, items N/100, bench/generate-interactions.sh --seed 42, CSV):
 #   prepare    `prepare --layout notebook` and `prepare --layout user-sequences --parts P`, each one JVM under
@@ -11,7 +11,9 @@
 #   bytes      the training data on disk: sequences_train.parquet against user_sequences/ (the held-out files and
 #              id maps are the same in both)
 #   source     flink-job/src/test/java/io/twotower/job/bench/SourceThroughput.java: train's source and negative
-#              sampler for one epoch into a counting no-op trainer, parallelism 1 and 2, per layout: rows/s, peak RSS
+#              sampler for one epoch into a counting no-op trainer, parallelism 1 and 2 (of the samplers; the source
+#              has one reader), per layout: rows/s, peak RSS; the compact layout's runs with --source-xmx (a heap that
+#              does not grow with the data: the reader streams), the notebook's with --xmx (it reads a file whole)
 #   trainer    at --trainer-size only: one epoch of the real `train` (conf/twotower.yaml) on the compact layout, for
 #              the examples/s the source must outrun
 # bench/summarize_data_scale.py prints the tables (DIR/summary.md).
@@ -24,6 +26,7 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 SIZES=1000000,10000000
 PARTS=2
 XMX=8g
+SOURCE_XMX=512m
 TRAINER_SIZE=1000000
 OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
@@ -33,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --sizes) SIZES="$2"; shift 2 ;;
     --parts) PARTS="$2"; shift 2 ;;
     --xmx) XMX="$2"; shift 2 ;;
+    --source-xmx) SOURCE_XMX="$2"; shift 2 ;;
     --trainer-size) TRAINER_SIZE="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --jar) JAR="$2"; shift 2 ;;
@@ -50,8 +54,8 @@ javac -nowarn -d "$OUT/classes" -cp "$JAR" "$ROOT/flink-job/src/test/java/io/two
   echo "cpus=$(nproc)"
   echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "jar=$JAR"
-  echo "sizes=$SIZES parts=$PARTS xmx=$XMX trainer_size=$TRAINER_SIZE"
-  echo "command=bench/run-data-scale.sh --sizes $SIZES --parts $PARTS --xmx $XMX --trainer-size $TRAINER_SIZE"
+  echo "sizes=$SIZES parts=$PARTS xmx=$XMX source_xmx=$SOURCE_XMX trainer_size=$TRAINER_SIZE"
+  echo "command=bench/run-data-scale.sh --sizes $SIZES --parts $PARTS --xmx $XMX --source-xmx $SOURCE_XMX --trainer-size $TRAINER_SIZE"
 } >"$OUT/env.txt"
 ( while :; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$OUT/loadavg.log" &
 SAMPLER=$!
@@ -88,8 +92,9 @@ for n in "${NS[@]}"; do
   } | tee -a "$OUT/bytes.txt"
   for layout in notebook compact; do
     [[ -d "$d/$layout" ]] || continue
+    heap="$XMX"; [[ $layout == compact ]] && heap="$SOURCE_XMX"
     for p in 1 2; do
-      timed "source-$layout-$n-p$p" java "-Xmx$XMX" "-Dlog.file=$OUT/source-$layout-$n-p$p.flink.log" \
+      timed "source-$layout-$n-p$p" java "-Xmx$heap" "-Dlog.file=$OUT/source-$layout-$n-p$p.flink.log" \
         -cp "$OUT/classes:$JAR" io.twotower.job.bench.SourceThroughput --data "$d/$layout" --parallelism "$p"
       grep -h '^source ' "$OUT/source-$layout-$n-p$p.log" | sed 's/^/   /' || true
     done

@@ -54,8 +54,8 @@ def main():
                   f"{int(n) / wall:,.0f} | {rss if rss is not None else '-'} | {b / 2**20:,.1f} | "
                   f"{(nb / b if b else float('nan')):.1f}x |")
     print()
-    print('| interactions | layout | parallelism | rows | seconds | rows/s | heap after GC MiB | peak RSS MiB |')
-    print('|---:|---|---:|---:|---:|---:|---:|---:|')
+    print('| interactions | layout | parallelism | rows | seconds | rows/s | heap after GC MiB | -Xmx MiB | peak RSS MiB |')
+    print('|---:|---|---:|---:|---:|---:|---:|---:|---:|')
     for s in sizes:
         n = s['n']
         for layout in ('notebook', 'compact'):
@@ -66,13 +66,14 @@ def main():
                 line = next((l for l in open(log) if l.startswith('source ')), None)
                 if line is None:
                     w = kv(os.path.join(out, f'source-{layout}-{n}-p{p}.wall'))
-                    print(f"| {int(n):,} | {layout} | {p} | failed (rc {w.get('rc', '?')}) | | | | "
+                    print(f"| {int(n):,} | {layout} | {p} | failed (rc {w.get('rc', '?')}) | | | | | "
                           f"{rss_mib(log[:-4] + '.time') or '-'} |")
                     continue
                 d = kv_line(line)
                 print(f"| {int(n):,} | {layout} | {p} | {int(d['rows']):,} | {float(d['seconds']):.1f} | "
-                      f"{float(d['rows_per_s']):,.0f} | {d['heap_after_gc_mb']} | {rss_mib(log[:-4] + '.time')} |")
-    for log in sorted(glob.glob(os.path.join(out, 'trainer-compact-*.log'))):
+                      f"{float(d['rows_per_s']):,.0f} | {d['heap_after_gc_mb']} | {d['heap_max_mb']} | "
+                      f"{rss_mib(log[:-4] + '.time')} |")
+    for log in sorted(glob.glob(os.path.join(out, 'trainer-compact-*[0-9].log'))):
         lines = [l.strip() for l in open(log) if 'examples/s' in l]
         if lines:
             print()

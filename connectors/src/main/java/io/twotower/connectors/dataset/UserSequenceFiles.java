@@ -3,6 +3,9 @@ package io.twotower.connectors.dataset;
 import io.twotower.connectors.parquet.FlinkInputFile;
 import io.twotower.connectors.parquet.FlinkOutputFile;
 import org.apache.flink.core.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -13,9 +16,6 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.MessageColumnIO;
-import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
@@ -82,7 +82,10 @@ public final class UserSequenceFiles {
             this.writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
                     .withType(SCHEMA)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    // ZSTD's entropy coding exploits popular items' frequent dictionary ids, which snappy cannot:
+                    // 19.5 MB against 23.9 MB for 10^7 interactions, decoding as fast (BENCHMARKS.md "Data scale").
+                    // zstd-jni comes with kafka-clients.
+                    .withCompressionCodec(CompressionCodecName.ZSTD)
                     .withRowGroupSize(rowGroupBytes)
                     // A row is a user's whole sequence: check the group's size often enough to keep groups small.
                     .withMinRowCountForPageSizeCheck(10)
@@ -124,7 +127,9 @@ public final class UserSequenceFiles {
     /**
      * Reads a part one row group at a time, in any order of row groups, checking every value: user and item indices
      * inside the id maps, users ascending within the part. Errors name the file, the row (its index in the file) and
-     * the column. Memory: one row group's records.
+     * the column. Memory: one row group's pages. Values are read straight from Parquet's column readers (no record
+     * objects: a Group per user and per list element cost more than the decoding: 21.8M against 9.5M interactions/s,
+     * BENCHMARKS.md "Data scale").
      */
     public static final class Reader implements AutoCloseable {
         private final Path path;
@@ -132,10 +137,17 @@ public final class UserSequenceFiles {
         private final int numItems;
         private final ParquetFileReader reader;
         private final MessageType schema;
-        private final MessageColumnIO io;
+        private final ColumnDescriptor userColumn;
+        private final ColumnDescriptor itemColumn;
+        private final boolean userInt64;
+        private final boolean itemInt64;
+        /** Definition level of a present list (below it: a null or empty list); the element's is maxDefinition. */
+        private final int listDefinition;
         private final long[] firstRow;
-        private RecordReader<Group> records;
-        private long remaining;
+        private ColumnReader users;
+        private ColumnReader elements;
+        private long userValuesLeft;
+        private long elementValuesLeft;
         private long row;
         private long previousUser = -1;
         private int user;
@@ -149,7 +161,15 @@ public final class UserSequenceFiles {
             this.reader = reader;
             this.schema = reader.getFooter().getFileMetaData().getSchema();
             checkSchema();
-            this.io = new ColumnIOFactory().getColumnIO(schema);
+            String[] elementPath = {SEQUENCE_ITEMS_COLUMN, schema.getType(SEQUENCE_ITEMS_COLUMN).asGroupType()
+                    .getType(0).getName(), schema.getType(SEQUENCE_ITEMS_COLUMN).asGroupType().getType(0)
+                    .asGroupType().getType(0).getName()};
+            this.userColumn = schema.getColumnDescription(new String[] {USER_COLUMN});
+            this.itemColumn = schema.getColumnDescription(elementPath);
+            this.userInt64 = userColumn.getPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT64;
+            this.itemInt64 = itemColumn.getPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT64;
+            boolean optionalElement = schema.getType(elementPath).isRepetition(Type.Repetition.OPTIONAL);
+            this.listDefinition = itemColumn.getMaxDefinitionLevel() - (optionalElement ? 1 : 0);
             List<BlockMetaData> blocks = reader.getRowGroups();
             firstRow = new long[blocks.size() + 1];
             for (int b = 0; b < blocks.size(); b++) {
@@ -182,7 +202,8 @@ public final class UserSequenceFiles {
                         .map(Type::getName).toList() + "); a part of the compact layout has user_idx and item_idx");
             }
             Type u = schema.getType(USER_COLUMN);
-            if (!u.isPrimitive() || (u.asPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.INT64
+            if (!u.isPrimitive() || u.isRepetition(Type.Repetition.REPEATED)
+                    || (u.asPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.INT64
                     && u.asPrimitiveType().getPrimitiveTypeName() != PrimitiveType.PrimitiveTypeName.INT32)) {
                 throw new IOException(path + ": column '" + USER_COLUMN + "' must be int32 or int64, found " + u);
             }
@@ -216,26 +237,30 @@ public final class UserSequenceFiles {
         /** Positions the reader at the start of row group {@code index}; {@link #next()} then reads its rows. */
         public void seekRowGroup(int index) throws IOException {
             PageReadStore pages = reader.readRowGroup(index);
-            records = io.getRecordReader(pages, new GroupRecordConverter(schema));
-            remaining = pages.getRowCount();
+            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new GroupRecordConverter(schema)
+                    .getRootConverter(), schema, reader.getFooter().getFileMetaData().getCreatedBy());
+            users = store.getColumnReader(userColumn);
+            elements = store.getColumnReader(itemColumn);
+            userValuesLeft = pages.getRowCount();
+            elementValuesLeft = elements.getTotalValueCount();
             row = firstRow[index];
-            // Ascending users are checked within a row group; across groups by the first row of each.
+            // Ascending users are checked within a row group; across groups by the validation pass (a bit per user).
             previousUser = -1;
         }
 
         /** Reads the next row of the current row group into {@link #user()} and {@link #items()}; false at its end. */
         public boolean next() throws IOException {
-            if (records == null || remaining == 0) {
+            if (users == null || userValuesLeft == 0) {
                 return false;
             }
-            Group g = records.read();
-            remaining--;
             long r = row++;
-            long u = g.getFieldRepetitionCount(USER_COLUMN) == 0 ? -1 : userValue(g);
-            if (u < 0 || u >= numUsers) {
+            userValuesLeft--;
+            boolean present = users.getCurrentDefinitionLevel() == userColumn.getMaxDefinitionLevel();
+            long u = present ? (userInt64 ? users.getLong() : users.getInteger()) : -1;
+            users.consume();
+            if (!present || u < 0 || u >= numUsers) {
                 throw new IOException(String.format("%s: row %d, column '%s': user index %s is outside the id map (0..%d)",
-                        path, r, USER_COLUMN, u < 0 && g.getFieldRepetitionCount(USER_COLUMN) == 0 ? "null" : u,
-                        numUsers - 1));
+                        path, r, USER_COLUMN, present ? Long.toString(u) : "null", numUsers - 1));
             }
             if (u <= previousUser) {
                 throw new IOException(String.format("%s: row %d, column '%s': user %d after user %d; a part holds each "
@@ -243,29 +268,31 @@ public final class UserSequenceFiles {
             }
             previousUser = u;
             user = (int) u;
-            Group list = g.getGroup(SEQUENCE_ITEMS_COLUMN, 0);
-            int n = list.getFieldRepetitionCount(LIST);
-            if (n > items.length) {
-                items = Arrays.copyOf(items, Math.max(n, items.length * 2));
-            }
-            boolean int64 = schema.getType(SEQUENCE_ITEMS_COLUMN).asGroupType().getType(0).asGroupType().getType(0)
-                    .asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT64;
-            for (int i = 0; i < n; i++) {
-                Group e = list.getGroup(LIST, i);
-                long item = int64 ? e.getLong(ELEMENT, 0) : e.getInteger(ELEMENT, 0);
-                if (item < 0 || item >= numItems) {
-                    throw new IOException(String.format("%s: row %d, column '%s': element %d, item index %d is outside "
-                            + "the id map (0..%d)", path, r, SEQUENCE_ITEMS_COLUMN, i, item, numItems - 1));
+            // The row's list: its first value has repetition level 0, the rest 1; below listDefinition it is empty.
+            int n = 0;
+            boolean first = true;
+            while (elementValuesLeft > 0 && (first || elements.getCurrentRepetitionLevel() > 0)) {
+                int definition = elements.getCurrentDefinitionLevel();
+                if (definition == itemColumn.getMaxDefinitionLevel()) {
+                    long item = itemInt64 ? elements.getLong() : elements.getInteger();
+                    if (item < 0 || item >= numItems) {
+                        throw new IOException(String.format("%s: row %d, column '%s': element %d, item index %d is "
+                                + "outside the id map (0..%d)", path, r, SEQUENCE_ITEMS_COLUMN, n, item, numItems - 1));
+                    }
+                    if (n == items.length) {
+                        items = Arrays.copyOf(items, n * 2);
+                    }
+                    items[n++] = (int) item;
+                } else if (definition >= listDefinition) {
+                    throw new IOException(String.format("%s: row %d, column '%s': element %d is null", path, r,
+                            SEQUENCE_ITEMS_COLUMN, n));
                 }
-                items[i] = (int) item;
+                elements.consume();
+                elementValuesLeft--;
+                first = false;
             }
             length = n;
             return true;
-        }
-
-        private long userValue(Group g) {
-            return schema.getType(USER_COLUMN).asPrimitiveType().getPrimitiveTypeName()
-                    == PrimitiveType.PrimitiveTypeName.INT32 ? g.getInteger(USER_COLUMN, 0) : g.getLong(USER_COLUMN, 0);
         }
 
         public int user() {

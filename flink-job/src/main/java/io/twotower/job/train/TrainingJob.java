@@ -20,6 +20,7 @@ import java.io.IOException;
  * source's enumerator through the coordinators.
  */
 public final class TrainingJob {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingJob.class);
     /** The slot-sharing group of the trainer, so a cluster can place it on a GPU TaskManager. */
     public static final String TRAINER_SLOT_GROUP = "trainer";
 
@@ -48,6 +49,8 @@ public final class TrainingJob {
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
                 data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots,
                 TableState.resolve(options.tableState, options.config, env.getConfiguration()) == TableState.KEYED);
+        LOG.info("Training data {}: {} file(s), layout {}, {} examples an epoch", options.dataDir, data.trainFiles.size(),
+                data.trainingLayout(options.config.shuffleBuffer()), examplesPerEpoch);
         String listeningId = "twotower-epochs-" + options.runId;
         return train(examples(env, spec, data, listeningId), spec, listeningId);
     }
