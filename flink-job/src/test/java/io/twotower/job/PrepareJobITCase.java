@@ -119,6 +119,13 @@ class PrepareJobITCase {
             assertThat(rows(b, 5_000, epoch)).as("epoch %d, buffer 5000", epoch).isEqualTo(expected);
         }
         assertThat(rows(b, 1_000_000, 1)).isEqualTo(expected);
+        // `recommend --seen` finds a user's items in either layout.
+        for (String user : List.of("1", "414", "610")) {
+            assertThat(io.twotower.job.recommend.SeenItems.ofUser(new org.apache.flink.core.fs.Path(compact.toString()), user))
+                    .as("user %s", user).isNotEmpty()
+                    .isEqualTo(io.twotower.job.recommend.SeenItems.ofUser(
+                            new org.apache.flink.core.fs.Path(notebook.toString()), user));
+        }
 
         long notebookBytes = Files.size(notebook.resolve(DatasetLayout.TRAIN));
         long compactBytes = 0;

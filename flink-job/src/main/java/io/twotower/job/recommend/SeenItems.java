@@ -2,7 +2,9 @@ package io.twotower.job.recommend;
 
 import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.IdMapFile;
+import io.twotower.connectors.dataset.DatasetManifest;
 import io.twotower.connectors.dataset.SequenceFiles;
+import io.twotower.connectors.dataset.UserSequenceFiles;
 import io.twotower.connectors.parquet.ParquetRows;
 import org.apache.flink.core.fs.Path;
 
@@ -15,8 +17,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A user's seen items from a {@code prepare} output folder: every item of the user's rows in the training,
- * validation and (with {@code --holdout val+test}) test sequence files (positives and histories), as raw ids. A snapshot holds vectors, not interaction
+ * A user's seen items from a {@code prepare} output folder: every item of the user's rows in the training data
+ * (the notebook's file, or the user's sequence in the compact layout's parts), validation and (with
+ * {@code --holdout val+test}) test sequence files (positives and histories), as raw ids. A snapshot holds vectors, not interaction
  * logs; the prepared folder is what the trainer learnt from. The files are streamed, one row at a time.
  */
 public final class SeenItems {
@@ -25,7 +28,8 @@ public final class SeenItems {
     /** The raw ids of the items {@code rawUserId} interacted with in {@code preparedDir}. */
     public static Set<String> ofUser(Path preparedDir, String rawUserId) throws IOException {
         DatasetLayout layout = new DatasetLayout(preparedDir);
-        for (Path required : List.of(layout.userMap(), layout.itemMap(), layout.train())) {
+        boolean compact = layout.manifest().getFileSystem().exists(layout.manifest());
+        for (Path required : List.of(layout.userMap(), layout.itemMap(), compact ? layout.manifest() : layout.train())) {
             if (!required.getFileSystem().exists(required)) {
                 throw new IOException("--seen " + preparedDir + ": not a prepared data folder (no " + required.getName()
                         + "; give the folder `prepare --output` wrote)");
@@ -40,7 +44,26 @@ public final class SeenItems {
         int numUsers = rows(layout.userMap());
         int numItems = rows(layout.itemMap());
         Set<Integer> items = new HashSet<>();
-        List<Path> files = new ArrayList<>(List.of(layout.train()));
+        List<Path> files = new ArrayList<>();
+        if (compact) {
+            for (DatasetManifest.Part part : DatasetManifest.read(layout.manifest()).parts) {
+                try (UserSequenceFiles.Reader r = UserSequenceFiles.Reader.open(
+                        new Path(layout.userSequences(), part.file), numUsers, numItems)) {
+                    for (int g = 0; g < r.rowGroups(); g++) {
+                        r.seekRowGroup(g);
+                        while (r.next()) {
+                            if (r.user() == userIdx) {
+                                for (int i = 0; i < r.length(); i++) {
+                                    items.add(r.items()[i]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            files.add(layout.train());
+        }
         for (Path heldOut : List.of(layout.validation(), layout.test())) {
             if (heldOut.getFileSystem().exists(heldOut)) {
                 files.add(heldOut);
