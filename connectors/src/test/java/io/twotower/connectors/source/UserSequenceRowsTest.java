@@ -169,6 +169,78 @@ class UserSequenceRowsTest {
                 .hasMessageContaining(notebook.toString()).hasMessageContaining("missing column 'item_idx'");
     }
 
+    /**
+     * Parts written by other tools: pyarrow's list schema (optional list, optional element, int64 ids) reads the same;
+     * a null element, a null user and a user column of another type fail naming the part, row and column.
+     */
+    @Test
+    void otherWritersSchemasReadAndTheirNullsAndTypesFailClearly(@TempDir java.nio.file.Path dir) throws Exception {
+        org.apache.parquet.schema.MessageType arrow = org.apache.parquet.schema.Types.buildMessage()
+                .optional(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64).named("user_idx")
+                .optionalGroup().as(org.apache.parquet.schema.LogicalTypeAnnotation.listType())
+                .repeatedGroup().optional(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64)
+                .named("element").named("list").named("item_idx")
+                .named("schema");
+        Path good = writeArrow(dir.resolve("arrow.parquet"), arrow, new long[][] {{3, 4, 5}, {7}}, -1, -1);
+        List<SequenceRow> rows = readAll(new UserSequenceRows(good.toString(), USERS, ITEMS, MAX_HISTORY, 0, 0, 10, 1));
+        assertThat(multiset(rows)).isEqualTo(Map.of(key(0, 3, new int[0]), 1, key(0, 4, new int[] {3}), 1,
+                key(0, 5, new int[] {3, 4}), 1, key(1, 7, new int[0]), 1));
+        Path nullElement = writeArrow(dir.resolve("null-element.parquet"), arrow, new long[][] {{3, 4}, {7, 8}}, 1, -1);
+        assertThatThrownBy(() -> readAll(new UserSequenceRows(nullElement.toString(), USERS, ITEMS, MAX_HISTORY, 0, 0,
+                10, 1))).hasMessageContaining(nullElement.toString()).hasMessageContaining("row 1")
+                .hasMessageContaining("column 'item_idx'").hasMessageContaining("element 1 is null");
+        Path nullUser = writeArrow(dir.resolve("null-user.parquet"), arrow, new long[][] {{3}, {7}}, -1, 1);
+        assertThatThrownBy(() -> readAll(new UserSequenceRows(nullUser.toString(), USERS, ITEMS, MAX_HISTORY, 0, 0,
+                10, 1))).hasMessageContaining("row 1").hasMessageContaining("column 'user_idx'")
+                .hasMessageContaining("null");
+        // A part whose user ids are text (e.g. raw ids instead of the id map's indices).
+        org.apache.parquet.schema.MessageType text = org.apache.parquet.schema.Types.buildMessage()
+                .required(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY)
+                .as(org.apache.parquet.schema.LogicalTypeAnnotation.stringType()).named("user_idx")
+                .requiredGroup().as(org.apache.parquet.schema.LogicalTypeAnnotation.listType())
+                .repeatedGroup().required(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32)
+                .named("element").named("list").named("item_idx")
+                .named("schema");
+        Path textUsers = new Path(dir.resolve("text-users.parquet").toString());
+        try (org.apache.parquet.hadoop.ParquetWriter<org.apache.parquet.example.data.Group> w =
+                org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                        new io.twotower.connectors.parquet.FlinkOutputFile(textUsers)).withType(text).build()) {
+            org.apache.parquet.example.data.Group g = new org.apache.parquet.example.data.simple.SimpleGroupFactory(text)
+                    .newGroup().append("user_idx", "u1");
+            g.addGroup("item_idx").addGroup("list").append("element", 3);
+            w.write(g);
+        }
+        assertThatThrownBy(() -> UserSequenceRows.count(textUsers.toString(), USERS, ITEMS, MAX_HISTORY, 0, 0, null))
+                .hasMessageContaining(textUsers.toString()).hasMessageContaining("column 'user_idx' must be int32 or int64");
+    }
+
+    /** Users 0, 1, ... with {@code seqs}; element {@code nullElementOfRow1} of row 1 and the user of row {@code nullUserRow} null. */
+    private static Path writeArrow(java.nio.file.Path file, org.apache.parquet.schema.MessageType schema, long[][] seqs,
+            int nullElementOfRow1, int nullUserRow) throws IOException {
+        Path path = new Path(file.toString());
+        org.apache.parquet.example.data.simple.SimpleGroupFactory groups =
+                new org.apache.parquet.example.data.simple.SimpleGroupFactory(schema);
+        try (org.apache.parquet.hadoop.ParquetWriter<org.apache.parquet.example.data.Group> w =
+                org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                        new io.twotower.connectors.parquet.FlinkOutputFile(path)).withType(schema).build()) {
+            for (int u = 0; u < seqs.length; u++) {
+                org.apache.parquet.example.data.Group g = groups.newGroup();
+                if (u != nullUserRow) {
+                    g.append("user_idx", (long) u);
+                }
+                org.apache.parquet.example.data.Group list = g.addGroup("item_idx");
+                for (int i = 0; i < seqs[u].length; i++) {
+                    org.apache.parquet.example.data.Group e = list.addGroup("list");
+                    if (!(u == 1 && i == nullElementOfRow1)) {
+                        e.append("element", seqs[u][i]);
+                    }
+                }
+                w.write(g);
+            }
+        }
+        return path;
+    }
+
     private static List<Long> ids(List<SequenceRow> rows) {
         return rows.stream().map(r -> r.rowId).toList();
     }
