@@ -124,6 +124,23 @@ public final class UserSequenceFiles {
         }
     }
 
+    /** Receives each user's row of a part; {@code items[0 .. length)} is valid only during the call. */
+    public interface UserVisitor {
+        void visit(int user, int[] items, int length, long row) throws IOException;
+    }
+
+    /** Streams every row of {@code part}, row groups in file order, with {@link Reader}'s checks. */
+    public static void forEachUser(Path part, int numUsers, int numItems, UserVisitor visitor) throws IOException {
+        try (Reader r = Reader.open(part, numUsers, numItems)) {
+            for (int g = 0; g < r.rowGroups(); g++) {
+                r.seekRowGroup(g);
+                while (r.next()) {
+                    visitor.visit(r.user(), r.items(), r.length(), r.lastRow());
+                }
+            }
+        }
+    }
+
     /**
      * Reads a part one row group at a time, in any order of row groups, checking every value: user and item indices
      * inside the id maps, users ascending within the part. Errors name the file, the row (its index in the file) and

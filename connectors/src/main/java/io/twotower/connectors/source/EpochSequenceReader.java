@@ -112,10 +112,6 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
         current = split;
     }
 
-    static int[] shuffledOrder(int n, long seed) {
-        return NotebookFileRows.shuffledOrder(n, seed);
-    }
-
     @Override
     public List<SequenceSplit> snapshotState(long checkpointId) {
         List<SequenceSplit> splits = new ArrayList<>(queue.size() + 1);

@@ -59,13 +59,21 @@ public final class TrainingLayout implements Serializable {
      */
     public long rowsPerEpoch(List<String> files, int numUsers, int numItems, int windowLength, int windowsPerUser)
             throws IOException {
-        if (!userSequences) {
-            return SequenceWindows.count(files, numUsers, numItems, windowLength, windowsPerUser);
-        }
+        return userSequences
+                ? userSequenceRows(files, numUsers, numItems, maxHistory, windowLength, windowsPerUser)
+                : SequenceWindows.count(files, numUsers, numItems, windowLength, windowsPerUser);
+    }
+
+    /**
+     * The rows an epoch emits from the compact layout's {@code parts} with history cap {@code maxHistory}, by one
+     * pass that checks every value and that no user appears twice.
+     */
+    public static long userSequenceRows(List<String> parts, int numUsers, int numItems, int maxHistory,
+            int windowLength, int windowsPerUser) throws IOException {
         long rows = 0;
         java.util.BitSet usersSeen = new java.util.BitSet(numUsers);
-        for (String f : files) {
-            rows += UserSequenceRows.count(f, numUsers, numItems, maxHistory, windowLength, windowsPerUser, usersSeen);
+        for (String part : parts) {
+            rows += UserSequenceRows.count(part, numUsers, numItems, maxHistory, windowLength, windowsPerUser, usersSeen);
         }
         return rows;
     }

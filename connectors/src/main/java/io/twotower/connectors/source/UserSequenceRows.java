@@ -144,28 +144,21 @@ final class UserSequenceRows implements SplitRows {
      */
     static long count(String part, int numUsers, int numItems, int maxHistory, int windowLength, int windowsPerUser,
             java.util.BitSet usersSeen) throws IOException {
-        long rows = 0;
-        try (UserSequenceFiles.Reader r = UserSequenceFiles.Reader.open(new Path(part), numUsers, numItems)) {
-            for (int g = 0; g < r.rowGroups(); g++) {
-                r.seekRowGroup(g);
-                while (r.next()) {
-                    if (usersSeen != null) {
-                        if (usersSeen.get(r.user())) {
-                            throw new IOException(String.format("%s: row %d, column '%s': user %d appears a second "
-                                    + "time in the data set (each user's sequence must be one row of one part)",
-                                    part, r.lastRow(), io.twotower.connectors.dataset.DatasetLayout.USER_COLUMN,
-                                    r.user()));
-                        }
-                        usersSeen.set(r.user());
-                    }
-                    rows += windowLength > 0
-                            ? SequenceWindows.forUser(r.length(), Math.min(r.length() - 1, maxHistory), windowLength,
-                                    windowsPerUser).length
-                            : r.length();
+        long[] rows = {0};
+        UserSequenceFiles.forEachUser(new Path(part), numUsers, numItems, (user, items, length, row) -> {
+            if (usersSeen != null) {
+                if (usersSeen.get(user)) {
+                    throw new IOException(String.format("%s: row %d, column '%s': user %d appears a second time in "
+                            + "the data set (each user's sequence must be one row of one part)", part, row,
+                            io.twotower.connectors.dataset.DatasetLayout.USER_COLUMN, user));
                 }
+                usersSeen.set(user);
             }
-        }
-        return rows;
+            rows[0] += windowLength > 0
+                    ? SequenceWindows.forUser(length, Math.min(length - 1, maxHistory), windowLength, windowsPerUser).length
+                    : length;
+        });
+        return rows[0];
     }
 
     @Override

@@ -191,7 +191,7 @@ class SequenceWindowsReaderTest {
         List<Long> expected = new ArrayList<>();
         int[] sizes = {sum(FIRST_FILE), sum(SECOND_FILE)};
         for (int f = 0; f < sizes.length; f++) {
-            for (int r : EpochSequenceReader.shuffledOrder(sizes[f], SplitMix64.mix(SEED, 0, f))) {
+            for (int r : NotebookFileRows.shuffledOrder(sizes[f], SplitMix64.mix(SEED, 0, f))) {
                 expected.add(((long) f << 40) | r);
             }
         }

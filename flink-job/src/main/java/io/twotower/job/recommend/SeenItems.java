@@ -47,19 +47,14 @@ public final class SeenItems {
         List<Path> files = new ArrayList<>();
         if (compact) {
             for (DatasetManifest.Part part : DatasetManifest.read(layout.manifest()).parts) {
-                try (UserSequenceFiles.Reader r = UserSequenceFiles.Reader.open(
-                        new Path(layout.userSequences(), part.file), numUsers, numItems)) {
-                    for (int g = 0; g < r.rowGroups(); g++) {
-                        r.seekRowGroup(g);
-                        while (r.next()) {
-                            if (r.user() == userIdx) {
-                                for (int i = 0; i < r.length(); i++) {
-                                    items.add(r.items()[i]);
+                UserSequenceFiles.forEachUser(new Path(layout.userSequences(), part.file), numUsers, numItems,
+                        (u, sequence, length, row) -> {
+                            if (u == userIdx) {
+                                for (int i = 0; i < length; i++) {
+                                    items.add(sequence[i]);
                                 }
                             }
-                        }
-                    }
-                }
+                        });
             }
         } else {
             files.add(layout.train());

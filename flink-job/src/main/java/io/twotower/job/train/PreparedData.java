@@ -62,7 +62,7 @@ public final class PreparedData {
             for (DatasetManifest.Part part : manifest.parts) {
                 files.add(new Path(layout.userSequences(), part.file).toString());
             }
-            rows = TrainingLayout.userSequences(manifest.maxHistory, 1).rowsPerEpoch(files, users, items, 0, 0);
+            rows = TrainingLayout.userSequenceRows(files, users, items, manifest.maxHistory, 0, 0);
             if (rows != manifest.trainRows()) {
                 throw new IOException(String.format("%s: the parts hold %d training interactions, the manifest says %d",
                         manifestPath, rows, manifest.trainRows()));
