@@ -83,10 +83,17 @@ class PrepareJobITCase {
     /** A synthetic log prepared with {@code --holdout val+test} into {@code dir/prepared-test}. */
     static Path prepareSyntheticWithTest(Path dir, int users, int items, int clusters, int perUser, long seed)
             throws Exception {
+        return prepareSyntheticWithTest(dir, users, items, clusters, perUser, seed, new PrepareJob.Options().maxHistory);
+    }
+
+    /** As above, with held-out histories cut to their last {@code maxHistory} items. */
+    static Path prepareSyntheticWithTest(Path dir, int users, int items, int clusters, int perUser, long seed,
+            int maxHistory) throws Exception {
         Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), users, items, clusters, perUser, seed);
         Path prepared = dir.resolve("prepared-test");
         PrepareJob.Options options = options(log.toString(), prepared.toString());
         options.holdout = Holdout.VAL_TEST;
+        options.maxHistory = maxHistory;
         prepare(options);
         return prepared;
     }

@@ -154,11 +154,13 @@ class TrainingJobITCase {
 
     /**
      * With a test split, validation alone selects the epoch, and test_metrics (final_metrics' structure) is the
-     * selected model's ranking of the test rows: recomputed here from the best snapshot's vectors.
+     * selected model's ranking of the test rows: recomputed here from the best snapshot's vectors. Histories are cut
+     * to 10 items of 25, so "seen items excluded" must exclude every training and validation item of the user, not
+     * only the held-out row's history.
      */
     @Test
     void testSplitGivesTestMetricsOfTheSelectedModel(@TempDir Path dir) throws Exception {
-        Path prepared = PrepareJobITCase.prepareSyntheticWithTest(dir, 160, 200, 8, 25, 7);
+        Path prepared = PrepareJobITCase.prepareSyntheticWithTest(dir, 160, 200, 8, 25, 7, 10);
         Path out = dir.resolve("train");
         TrainingJob.Options options = options(SMALL.withValues(Map.of("epochs", 4), "test"), out);
         options.dataDir = prepared.toString();
@@ -194,15 +196,32 @@ class TrainingJobITCase {
                 new io.twotower.connectors.dataset.DatasetLayout(new org.apache.flink.core.fs.Path(prepared.toString()))
                         .test(), 160, 200);
         assertThat(rows.size()).isEqualTo(160);
+        io.twotower.connectors.dataset.DatasetLayout layout = new io.twotower.connectors.dataset.DatasetLayout(
+                new org.apache.flink.core.fs.Path(prepared.toString()));
+        java.util.Map<Integer, java.util.Set<Integer>> seenByUser = new java.util.HashMap<>();
+        for (org.apache.flink.core.fs.Path file : List.of(layout.train(), layout.validation())) {
+            io.twotower.connectors.dataset.Sequences s = io.twotower.connectors.dataset.SequenceFiles.read(file, 160, 200);
+            for (int r = 0; r < s.size(); r++) {
+                java.util.Set<Integer> seen = seenByUser.computeIfAbsent(s.user(r), u -> new java.util.HashSet<>());
+                seen.add(s.positive(r));
+                for (int i : s.history(r)) {
+                    seen.add(i);
+                }
+            }
+        }
+        int seenBeyondHistory = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            java.util.Set<Integer> history = new java.util.HashSet<>(
+                    java.util.Arrays.stream(rows.history(r)).boxed().toList());
+            assertThat(rows.history(r)).as("the test row's history, cut to --max-history").hasSize(10);
+            assertThat(seenByUser.get(rows.user(r))).as("seen items of test row %d", r).containsAll(history);
+            seenBeyondHistory += seenByUser.get(rows.user(r)).size() > history.size() ? 1 : 0;
+        }
+        assertThat(seenBeyondHistory).as("rows whose user saw items before the history").isGreaterThan(100);
         for (boolean exclude : new boolean[] {false, true}) {
             int hits = 0;
             for (int r = 0; r < rows.size(); r++) {
-                java.util.Set<Integer> seen = new java.util.HashSet<>();
-                if (exclude) {
-                    for (int i : rows.history(r)) {
-                        seen.add(i);
-                    }
-                }
+                java.util.Set<Integer> seen = exclude ? seenByUser.get(rows.user(r)) : java.util.Set.of();
                 double positive = dot(users, rows.user(r), items, rows.positive(r), 32);
                 int above = 0;
                 for (int i = 0; i < 200; i++) {

@@ -10,18 +10,22 @@ import ai.djl.ndarray.NDManager;
  */
 public final class AdamW {
     public static final double BETA1 = 0.9;
+    /** torch.optim.AdamW's default second-moment decay; {@code adam_beta2} may set another. */
     public static final double BETA2 = 0.999;
     public static final double EPS = 1e-8;
 
     private final double weightDecay;
+    private final double beta2;
     private final NDArray[] firstMoments;
     private final NDArray[] secondMoments;
     private double learningRate;
     private long step;
 
-    private AdamW(double learningRate, double weightDecay, NDArray[] first, NDArray[] second, long step) {
+    private AdamW(double learningRate, double weightDecay, double beta2, NDArray[] first, NDArray[] second,
+            long step) {
         this.learningRate = learningRate;
         this.weightDecay = weightDecay;
+        this.beta2 = beta2;
         this.firstMoments = first;
         this.secondMoments = second;
         this.step = step;
@@ -29,17 +33,23 @@ public final class AdamW {
 
     /** Fresh optimizer state for the given parameters (zero moments, step 0). */
     public static AdamW create(NDArray[] parameters, double learningRate, double weightDecay) {
+        return create(parameters, learningRate, weightDecay, BETA2);
+    }
+
+    /** As {@link #create(NDArray[], double, double)} with second-moment decay {@code beta2}. */
+    public static AdamW create(NDArray[] parameters, double learningRate, double weightDecay, double beta2) {
         NDArray[] m = new NDArray[parameters.length];
         NDArray[] v = new NDArray[parameters.length];
         for (int i = 0; i < parameters.length; i++) {
             m[i] = parameters[i].zerosLike();
             v[i] = parameters[i].zerosLike();
         }
-        return new AdamW(learningRate, weightDecay, m, v, 0);
+        return new AdamW(learningRate, weightDecay, beta2, m, v, 0);
     }
 
     /** Restores the moments (first all m, then all v) and counters saved by {@link #state()}. */
-    public static AdamW restore(NDManager manager, NDList moments, long step, double learningRate, double weightDecay) {
+    public static AdamW restore(NDManager manager, NDList moments, long step, double learningRate, double weightDecay,
+            double beta2) {
         int n = moments.size() / 2;
         NDArray[] m = new NDArray[n];
         NDArray[] v = new NDArray[n];
@@ -51,7 +61,7 @@ public final class AdamW {
             m[i] = NativeArrays.own(m[i]);
             v[i] = NativeArrays.own(v[i]);
         }
-        return new AdamW(learningRate, weightDecay, m, v, step);
+        return new AdamW(learningRate, weightDecay, beta2, m, v, step);
     }
 
     /**
@@ -62,7 +72,7 @@ public final class AdamW {
     public void step(NDArray[] parameters, NDArray[] gradients) {
         step++;
         double biasCorrection1 = 1 - Math.pow(BETA1, step);
-        double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(BETA2, step));
+        double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         double stepSize = learningRate / biasCorrection1;
         for (int i = 0; i < parameters.length; i++) {
             NDArray p = parameters[i];
@@ -76,9 +86,9 @@ public final class AdamW {
             NDArray m = firstMoments[i];
             NDArray v = secondMoments[i];
             try (NDArray scaledGrad = g.mul(1 - BETA1);
-                    NDArray gradSquared = g.square().muli(1 - BETA2)) {
+                    NDArray gradSquared = g.square().muli(1 - beta2)) {
                 m.muli(BETA1).addi(scaledGrad);
-                v.muli(BETA2).addi(gradSquared);
+                v.muli(beta2).addi(gradSquared);
             }
             try (NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(EPS);
                     NDArray update = m.div(denom).muli(stepSize)) {

@@ -24,7 +24,7 @@ public abstract class SparseEmbeddingOptimizer {
     static SparseEmbeddingOptimizer create(TwoTowerConfig config, NDManager manager, long[] rows, int dModel) {
         switch (config.embeddingOptimizer()) {
             case "lazy_adamw":
-                return LazyAdamW.create(manager, rows, dModel);
+                return LazyAdamW.create(manager, rows, dModel, config.adamBeta2());
             case "rowwise_adagrad":
                 return RowWiseAdagrad.create(manager, rows, config.adagradEps(), config.adagradInitialAccumulator());
             default:
@@ -42,7 +42,7 @@ public abstract class SparseEmbeddingOptimizer {
         }
         switch (config.embeddingOptimizer()) {
             case "lazy_adamw":
-                return new LazyAdamW(arrays);
+                return new LazyAdamW(arrays, config.adamBeta2());
             case "rowwise_adagrad":
                 return new RowWiseAdagrad(arrays, config.adagradEps(), config.adagradInitialAccumulator());
             default:
@@ -93,35 +93,37 @@ public abstract class SparseEmbeddingOptimizer {
      *   m = m + (1 - beta1) * (g - m);   v = v + (1 - beta2) * (g^2 - v)
      *   row = row * (1 - lr * weight_decay) - lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps)
      * </pre>
-     * beta1 0.9, beta2 0.999, eps 1e-8 (AdamW's). Moments of untouched rows are not decayed; the bias
+     * beta1 0.9, beta2 {@code adam_beta2} (0.999 by default), eps 1e-8 (AdamW's). Moments of untouched rows are not decayed; the bias
      * correction uses the global step count, as SparseAdam's per-parameter count equals it when every step
      * touches the table. Note eps is added to sqrt(v), not to sqrt(v / (1 - beta2^t)) as in dense AdamW.
      */
     static final class LazyAdamW extends SparseEmbeddingOptimizer {
         /** m of the user table, v of the user table, m of the item table, v of the item table. */
         private final NDArray[] moments;
+        private final double beta2;
 
-        private LazyAdamW(NDArray[] moments) {
+        private LazyAdamW(NDArray[] moments, double beta2) {
+            this.beta2 = beta2;
             if (moments.length != 2 * TABLES) {
                 throw new IllegalArgumentException("lazy_adamw state needs " + 2 * TABLES + " arrays, got " + moments.length);
             }
             this.moments = moments;
         }
 
-        static LazyAdamW create(NDManager manager, long[] rows, int dModel) {
+        static LazyAdamW create(NDManager manager, long[] rows, int dModel, double beta2) {
             NDArray[] moments = new NDArray[2 * TABLES];
             for (int t = 0; t < TABLES; t++) {
                 moments[2 * t] = manager.zeros(new Shape(rows[t], dModel));
                 moments[2 * t + 1] = manager.zeros(new Shape(rows[t], dModel));
             }
-            return new LazyAdamW(moments);
+            return new LazyAdamW(moments, beta2);
         }
 
         @Override
         void step(int table, NDArray parameter, NDArray rows, NDArray gradients, double lr, double weightDecay,
                 long step) {
             double biasCorrection1 = 1 - Math.pow(AdamW.BETA1, step);
-            double biasCorrection2 = 1 - Math.pow(AdamW.BETA2, step);
+            double biasCorrection2 = 1 - Math.pow(beta2, step);
             double stepSize = lr * Math.sqrt(biasCorrection2) / biasCorrection1;
             NDArray first = moments[2 * table];
             NDArray second = moments[2 * table + 1];
@@ -133,7 +135,7 @@ public abstract class SparseEmbeddingOptimizer {
                 NDArray v = second.get(scope, at);
                 NDArray p = parameter.get(scope, at);
                 NDArray newM = g.sub(m).mul(GraphScalars.of(scope, (float) (1 - AdamW.BETA1))).add(m);
-                NDArray newV = g.square().sub(v).mul(GraphScalars.of(scope, (float) (1 - AdamW.BETA2))).add(v);
+                NDArray newV = g.square().sub(v).mul(GraphScalars.of(scope, (float) (1 - beta2))).add(v);
                 NDArray update = newM.div(newV.sqrt().add(GraphScalars.of(scope, (float) AdamW.EPS)))
                         .mul(GraphScalars.of(scope, (float) stepSize));
                 NDArray newP = p.mul(GraphScalars.of(scope, decay(lr, weightDecay))).sub(update);

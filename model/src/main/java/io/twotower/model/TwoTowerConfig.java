@@ -40,6 +40,11 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("device", "auto");
         DEFAULTS.put("eval_block_size", 4096);
         DEFAULTS.put("trainer_threads", "auto");
+        // How often and on what the schedule acts (issue 15); the defaults keep the notebook's loop: an evaluation
+        // after every epoch, ReduceLROnPlateau on it, torch.optim.AdamW's beta2.
+        DEFAULTS.put("eval_every", 1);
+        DEFAULTS.put("lr_schedule", "plateau");
+        DEFAULTS.put("adam_beta2", 0.999);
         // Retrieval quality beyond the notebook (issue 8); every default keeps the notebook's model.
         DEFAULTS.put("model", "seed");
         DEFAULTS.put("user_id_embedding", Boolean.FALSE);
@@ -163,6 +168,11 @@ public final class TwoTowerConfig implements Serializable {
         positive("k_neg");
         positive("plateau_patience");
         positive("eval_block_size");
+        positive("eval_every");
+        oneOf("lr_schedule", "plateau", "constant");
+        if (!(adamBeta2() > 0) || adamBeta2() >= 1) {
+            throw outOfRange("adam_beta2", "must be in (0, 1)");
+        }
         positiveNumber("lr");
         positiveNumber("fixed_logit_scale");
         if (weightDecay() < 0) {
@@ -281,6 +291,14 @@ public final class TwoTowerConfig implements Serializable {
     public int plateauPatience() { return integer("plateau_patience"); }
     public String device() { return (String) values.get("device"); }
     public int evalBlockSize() { return integer("eval_block_size"); }
+    /** Epochs between validations; patience and plateau_patience count validations, not epochs. */
+    public int evalEvery() { return integer("eval_every"); }
+    /** Whether the epoch numbered {@code epoch} (from 1) ends with a validation: every eval_every-th and the last. */
+    public boolean evaluatesAfter(int epoch) { return epoch % evalEvery() == 0 || epoch >= epochs(); }
+    /** plateau: ReduceLROnPlateau on the validation metric (the notebook's); constant: lr throughout (SASRec's). */
+    public boolean plateauSchedule() { return values.get("lr_schedule").equals("plateau"); }
+    /** The second-moment decay of AdamW and lazy_adamw (torch's default 0.999; SASRec's code uses 0.98). */
+    public double adamBeta2() { return number("adam_beta2"); }
     /** libtorch intra-op threads of the trainer; 0 for {@code auto} (see {@link TrainerThreads}). */
     public int trainerThreads() {
         String v = (String) values.get("trainer_threads");

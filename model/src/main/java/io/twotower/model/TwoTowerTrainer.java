@@ -96,7 +96,8 @@ public final class TwoTowerTrainer implements AutoCloseable {
 
     /** A trainer with fresh optimizer state over {@code model}; the trainer closes the model. */
     public static TwoTowerTrainer create(TwoTowerConfig config, TwoTowerModel model) {
-        AdamW adamW = AdamW.create(select(model.parameters(), denseIndices(config)), config.lr(), config.weightDecay());
+        AdamW adamW = AdamW.create(select(model.parameters(), denseIndices(config)), config.lr(), config.weightDecay(),
+                config.adamBeta2());
         SparseEmbeddingOptimizer sparse = config.sparseEmbeddings()
                 ? SparseEmbeddingOptimizer.create(config, model.manager(),
                         new long[] {model.numUsers(), model.numItems()}, model.dModel())
@@ -648,7 +649,7 @@ public final class TwoTowerTrainer implements AutoCloseable {
      */
     public static TwoTowerTrainer restored(TwoTowerConfig config, TwoTowerModel model, NDList moments,
             NDList embeddingState, long step, double lr) {
-        AdamW adamW = AdamW.restore(model.manager(), moments, step, lr, config.weightDecay());
+        AdamW adamW = AdamW.restore(model.manager(), moments, step, lr, config.weightDecay(), config.adamBeta2());
         SparseEmbeddingOptimizer sparse = null;
         if (config.sparseEmbeddings()) {
             if (embeddingState == null) {
@@ -670,7 +671,7 @@ public final class TwoTowerTrainer implements AutoCloseable {
             throw new IllegalArgumentException("embedding tables saved as rows need a sparse embedding_optimizer, "
                     + "the configuration sets embedding_optimizer " + config.embeddingOptimizer());
         }
-        AdamW adamW = AdamW.restore(model.manager(), moments, step, lr, config.weightDecay());
+        AdamW adamW = AdamW.restore(model.manager(), moments, step, lr, config.weightDecay(), config.adamBeta2());
         SparseEmbeddingOptimizer sparse = SparseEmbeddingOptimizer.create(config, model.manager(),
                 new long[] {model.numUsers(), model.numItems()}, model.dModel());
         TwoTowerTrainer trainer = new TwoTowerTrainer(config, model, adamW, sparse);

@@ -11,6 +11,7 @@ import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.snapshot.SnapshotStore;
 import io.twotower.connectors.snapshot.StorageErrors;
 import io.twotower.connectors.source.EpochDecisionEvent;
+import io.twotower.job.recommend.SeenItems;
 import io.twotower.job.trainer.CheckpointStats;
 import io.twotower.job.trainer.TrainerCheckpoint;
 import io.twotower.job.trainer.TrainerTables;
@@ -86,6 +87,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient Sequences validation;
     /** Each validation row's history: the items seen-item filtering removes from its ranking. */
     private transient int[][] validationHistories;
+    /** Each validation row's seen items: all of the user's training items (the histories hold the last few). */
+    private transient int[][] validationSeen;
     private transient RetrievalEvaluator evaluator;
     private transient SnapshotStore snapshots;
 
@@ -138,6 +141,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         for (int r = 0; r < validation.size(); r++) {
             validationHistories[r] = validation.history(r);
         }
+        validationSeen = seenItemsOfRows(layout, validation, false);
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         if (restored) {
@@ -245,28 +249,40 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         int epoch = run.currentEpoch + 1;
         double avgLoss = run.batchesThisEpoch == 0 ? Double.NaN : run.lossSumThisEpoch / run.batchesThisEpoch;
         double speed = run.trainSecondsThisEpoch > 0 ? run.examplesThisEpoch / run.trainSecondsThisEpoch : 0;
-        ObjectNode metrics = evaluateOnEveryCore(trainer.model());
+        // eval_every: only every n-th epoch (and the last) is validated; the others keep lr and counters.
+        boolean validated = spec.config.evaluatesAfter(epoch);
+        ObjectNode metrics = validated ? evaluateOnEveryCore(trainer.model()) : JsonNodeFactory.instance.objectNode();
         metrics.put("epoch", epoch);
         metrics.put("learning_rate", trainer.optimizer().learningRate());
         run.epochMetrics.add(metrics.toString());
-        // Early stopping and the scheduler follow the notebook's metric, Recall@K over all items, unless
-        // exclude_history asks for the ranking a recommender serves (seen items filtered).
-        double allItems = metrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
-        double seenExcluded = metrics.get("exclude_history").get("Recall@" + spec.config.evalTopK()).asDouble();
-        double recall = spec.config.excludeHistory() ? seenExcluded : allItems;
         double lr = trainer.optimizer().learningRate();
-        TrainingProgress.EpochDecision decision = progress.endEpoch(avgLoss, recall, lr, spec.config.epochs());
+        double recall = Double.NaN;
+        TrainingProgress.EpochDecision decision;
+        if (validated) {
+            // Early stopping and the scheduler follow the notebook's metric, Recall@K over all items, unless
+            // exclude_history asks for the ranking a recommender serves (seen items filtered).
+            double allItems = metrics.get("all_items").get("Recall@" + spec.config.evalTopK()).asDouble();
+            double seenExcluded = metrics.get("exclude_history").get("Recall@" + spec.config.evalTopK()).asDouble();
+            recall = spec.config.excludeHistory() ? seenExcluded : allItems;
+            decision = progress.endEpoch(avgLoss, recall, lr, spec.config.epochs());
+            LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f (seen items excluded: %.4f), lr=%.3g, "
+                            + "examples/s=%.0f, examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(),
+                    allItems, seenExcluded, lr, speed, run.examplesThisEpoch, trainer.steps(),
+                    decision.newBest ? " (best)" : ""));
+        } else {
+            decision = progress.endEpochUnevaluated(avgLoss, lr, spec.config.epochs());
+            LOG.info(String.format("Epoch %d: Loss=%.4f, not validated (eval_every %d), lr=%.3g, examples/s=%.0f, "
+                            + "examples=%d, steps=%d", epoch, avgLoss, spec.config.evalEvery(), lr, speed,
+                    run.examplesThisEpoch, trainer.steps()));
+        }
         trainer.optimizer().setLearningRate(decision.learningRate);
-        LOG.info(String.format("Epoch %d: Loss=%.4f, Recall@%d=%.4f (seen items excluded: %.4f), lr=%.3g, examples/s=%.0f,"
-                        + " examples=%d, steps=%d%s", epoch, avgLoss, spec.config.evalTopK(), allItems, seenExcluded, lr,
-                speed, run.examplesThisEpoch, trainer.steps(), decision.newBest ? " (best)" : ""));
         run.recordEpoch(speed);
         if (decision.newBest) {
             publishSnapshot(trainer.model(), epoch, recall, avgLoss);
         }
         boolean earlyStop = progress.stoppedEarly(spec.config.epochs());
         if (earlyStop) {
-            LOG.info("Early stopping after epoch {}: Recall@{} has not improved for {} epochs (best {} at epoch {})",
+            LOG.info("Early stopping after epoch {}: Recall@{} has not improved for {} validations (best {} at epoch {})",
                     epoch, spec.config.evalTopK(), spec.config.patience(), progress.bestRecall(), progress.bestEpoch());
         }
         EpochReport report = new EpochReport();
@@ -293,18 +309,31 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
 
     /** Full-catalog metrics of {@code model} on the validation rows, over all items and with seen items excluded. */
     private ObjectNode evaluate(TwoTowerModel model) {
-        return evaluate(model, validation, validationHistories);
+        return evaluate(model, validation, validationHistories, validationSeen);
     }
 
-    /** The same on any held-out rows (validation, or test at the end) with their histories. */
-    private ObjectNode evaluate(TwoTowerModel model, Sequences rows, int[][] histories) {
+    /**
+     * The same on any held-out rows (validation, or test at the end) with their histories (the model's input) and
+     * their seen items (what "seen items excluded" filters: every earlier item of the user, as the baselines do).
+     */
+    private ObjectNode evaluate(TwoTowerModel model, Sequences rows, int[][] histories, int[][] seen) {
         int k = spec.config.evalTopK();
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.putPOJO("all_items", RetrievalMetrics.evaluate(evaluator, model, rows.users(), histories,
                 rows.positives(), null, k));
         out.putPOJO("exclude_history", RetrievalMetrics.evaluate(evaluator, model, rows.users(),
-                histories, rows.positives(), histories, k));
+                histories, rows.positives(), seen, k));
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
+    }
+
+    /** Row r's seen items: its user's training items (and validation item, for test rows), from the data folder. */
+    private int[][] seenItemsOfRows(DatasetLayout layout, Sequences rows, boolean alsoValidation) throws IOException {
+        int[][] byUser = SeenItems.byUser(layout, spec.numUsers, spec.numItems, alsoValidation);
+        int[][] out = new int[rows.size()][];
+        for (int r = 0; r < rows.size(); r++) {
+            out[r] = byUser[rows.users()[r]];
+        }
+        return out;
     }
 
     /** {@link #evaluate(TwoTowerModel)} on every core: nothing else runs while an epoch's end is evaluated. */
@@ -446,7 +475,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         for (int r = 0; r < test.size(); r++) {
             histories[r] = test.history(r);
         }
-        ObjectNode metrics = evaluate(best, test, histories);
+        ObjectNode metrics = evaluate(best, test, histories,
+                seenItemsOfRows(new DatasetLayout(new Path(spec.dataDir)), test, true));
         metrics.set("short_history", evaluateShortHistories(best, test, histories));
         LOG.info("Test metrics of the selected model (epoch {}) on {} rows: {}", progress.bestEpoch(), test.size(),
                 metrics);

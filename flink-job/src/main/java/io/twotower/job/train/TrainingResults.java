@@ -42,7 +42,14 @@ final class TrainingResults {
         ArrayNode losses = training.putArray("train_losses");
         progress.trainLosses().forEach(losses::add);
         ArrayNode recalls = training.putArray("val_recalls");
-        progress.valRecalls().forEach(recalls::add);
+        // null for an epoch that ended without a validation (eval_every).
+        progress.valRecalls().forEach(r -> {
+            if (r.isNaN()) {
+                recalls.addNull();
+            } else {
+                recalls.add(r);
+            }
+        });
         ArrayNode examples = training.putArray("examples_per_epoch");
         examplesPerEpoch.forEach(examples::add);
         ArrayNode speeds = training.putArray("examples_per_second");
