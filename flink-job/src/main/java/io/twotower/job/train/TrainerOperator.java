@@ -85,7 +85,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     /** Puts the samplers' interleaved outputs back into the source's order before batching. */
     private transient EpochOrderBuffer order;
     private transient Sequences validation;
-    /** Each validation row's history: the items seen-item filtering removes from its ranking. */
+    /** Each validation row's history (its last --max-history items): the history and sequence towers' input. */
     private transient int[][] validationHistories;
     /** Each validation row's seen items: all of the user's training items (the histories hold the last few). */
     private transient int[][] validationSeen;
