@@ -9,7 +9,6 @@ import io.twotower.connectors.parquet.ParquetRows;
 import org.apache.flink.core.fs.Path;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -44,83 +43,91 @@ public final class SeenItems {
         int numUsers = rows(layout.userMap());
         int numItems = rows(layout.itemMap());
         Set<Integer> items = new HashSet<>();
-        List<Path> files = new ArrayList<>();
-        if (compact) {
-            for (DatasetManifest.Part part : DatasetManifest.read(layout.manifest()).parts) {
-                UserSequenceFiles.forEachUser(new Path(layout.userSequences(), part.file), numUsers, numItems,
-                        (u, sequence, length, row) -> {
-                            if (u == userIdx) {
-                                for (int i = 0; i < length; i++) {
-                                    items.add(sequence[i]);
-                                }
-                            }
-                        });
+        forEachTrainingItem(layout, numUsers, numItems, (u, item) -> {
+            if (u == userIdx) {
+                items.add(item);
             }
-        } else {
-            files.add(layout.train());
-        }
+        });
         for (Path heldOut : List.of(layout.validation(), layout.test())) {
             if (heldOut.getFileSystem().exists(heldOut)) {
-                files.add(heldOut);
-            }
-        }
-        for (Path sequences : files) {
-            SequenceFiles.forEach(sequences, numUsers, numItems, (u, positive, history, n) -> {
-                if (u == userIdx) {
-                    items.add(positive);
-                    for (int i = 0; i < n; i++) {
-                        items.add(history[i]);
+                SequenceFiles.forEach(heldOut, numUsers, numItems, (u, positive, history, n) -> {
+                    if (u == userIdx) {
+                        items.add(positive);
+                        for (int i = 0; i < n; i++) {
+                            items.add(history[i]);
+                        }
                     }
-                }
-            });
+                });
+            }
         }
         return new HashSet<>(rawIds(layout.itemMap(), items));
     }
 
     /**
-     * Every user's seen items as dense indices, sorted and distinct, indexed by user: the items of the user's rows
-     * in the training data and, where {@code alsoValidation}, the user's validation positive. A held-out row's
-     * history in the sequence files holds only its last {@code --max-history} items, so it is not the whole of what
-     * the user saw; the evaluation excludes this instead, as the sequential baselines do. Holds 4 bytes per
-     * distinct (user, item) of the training data.
+     * Every user's training items as dense indices, sorted and distinct, indexed by user. A held-out row's history
+     * in the sequence files holds only its last {@code --max-history} items, so it is not the whole of what the user
+     * saw; the evaluation excludes this instead, as the sequential baselines do. Holds 4 bytes per distinct (user,
+     * item) of the training data.
      */
-    public static int[][] byUser(DatasetLayout layout, int numUsers, int numItems, boolean alsoValidation)
-            throws IOException {
+    public static int[][] byUser(DatasetLayout layout, int numUsers, int numItems) throws IOException {
         IntList[] seen = new IntList[numUsers];
-        boolean compact = layout.manifest().getFileSystem().exists(layout.manifest());
-        List<Path> files = new ArrayList<>();
-        if (compact) {
-            for (DatasetManifest.Part part : DatasetManifest.read(layout.manifest()).parts) {
-                UserSequenceFiles.forEachUser(new Path(layout.userSequences(), part.file), numUsers, numItems,
-                        (u, sequence, length, row) -> {
-                            for (int i = 0; i < length; i++) {
-                                add(seen, u, sequence[i]);
-                            }
-                        });
-            }
-        } else {
-            files.add(layout.train());
-        }
-        for (Path sequences : files) {
-            // A training row's history is the items before its positive, each of which is the positive of an
-            // earlier row but the user's first item; the oldest history item covers that one, so the rest of the
-            // (up to max-history) items need not be read again for every row.
-            SequenceFiles.forEach(sequences, numUsers, numItems, (u, positive, history, n) -> {
-                add(seen, u, positive);
-                if (n > 0) {
-                    add(seen, u, history[0]);
-                }
-            });
-        }
-        if (alsoValidation && layout.validation().getFileSystem().exists(layout.validation())) {
-            SequenceFiles.forEach(layout.validation(), numUsers, numItems,
-                    (u, positive, history, n) -> add(seen, u, positive));
-        }
+        forEachTrainingItem(layout, numUsers, numItems, (u, item) -> add(seen, u, item));
         int[][] out = new int[numUsers][];
         for (int u = 0; u < numUsers; u++) {
             out[u] = seen[u] == null ? new int[0] : seen[u].sortedDistinct();
         }
         return out;
+    }
+
+    /**
+     * {@code byUser} with {@code items[r]} added to user {@code users[r]}'s items (e.g. the validation positives,
+     * seen by the time of the test item); arrays of other users are shared, not copied.
+     */
+    public static int[][] plus(int[][] byUser, int[] users, int[] items) {
+        int[][] out = byUser.clone();
+        for (int r = 0; r < users.length; r++) {
+            int[] a = out[users[r]];
+            int at = java.util.Arrays.binarySearch(a, items[r]);
+            if (at < 0) {
+                int insert = -at - 1;
+                int[] b = new int[a.length + 1];
+                System.arraycopy(a, 0, b, 0, insert);
+                b[insert] = items[r];
+                System.arraycopy(a, insert, b, insert + 1, a.length - insert);
+                out[users[r]] = b;
+            }
+        }
+        return out;
+    }
+
+    /** Receives one (user, item) of the training data; an item may come more than once. */
+    private interface ItemOfUser {
+        void accept(int user, int item);
+    }
+
+    /** Every (user, item) of the training data: the compact layout's user sequences, or the notebook's rows. */
+    private static void forEachTrainingItem(DatasetLayout layout, int numUsers, int numItems, ItemOfUser out)
+            throws IOException {
+        if (layout.manifest().getFileSystem().exists(layout.manifest())) {
+            for (DatasetManifest.Part part : DatasetManifest.read(layout.manifest()).parts) {
+                UserSequenceFiles.forEachUser(new Path(layout.userSequences(), part.file), numUsers, numItems,
+                        (u, sequence, length, row) -> {
+                            for (int i = 0; i < length; i++) {
+                                out.accept(u, sequence[i]);
+                            }
+                        });
+            }
+            return;
+        }
+        // A training row's history is the items before its positive, each of which is the positive of an earlier
+        // row but the user's first item; the oldest history item covers that one, so the rest of the (up to
+        // max-history) items need not be read again for every row.
+        SequenceFiles.forEach(layout.train(), numUsers, numItems, (u, positive, history, n) -> {
+            out.accept(u, positive);
+            if (n > 0) {
+                out.accept(u, history[0]);
+            }
+        });
     }
 
     private static void add(IntList[] seen, int user, int item) {

@@ -87,6 +87,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient Sequences validation;
     /** Each validation row's history (its last --max-history items): the history and sequence towers' input. */
     private transient int[][] validationHistories;
+    /** Each user's training items, the "seen items" of validation (and, with the validation item, of test). */
+    private transient int[][] trainingSeen;
     /** Each validation row's seen items: all of the user's training items (the histories hold the last few). */
     private transient int[][] validationSeen;
     private transient RetrievalEvaluator evaluator;
@@ -141,7 +143,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         for (int r = 0; r < validation.size(); r++) {
             validationHistories[r] = validation.history(r);
         }
-        validationSeen = seenItemsOfRows(layout, validation, false);
+        trainingSeen = SeenItems.byUser(layout, spec.numUsers, spec.numItems);
+        validationSeen = seenItemsOfRows(validation, trainingSeen);
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
         if (restored) {
@@ -326,9 +329,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         return (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(out);
     }
 
-    /** Row r's seen items: its user's training items (and validation item, for test rows), from the data folder. */
-    private int[][] seenItemsOfRows(DatasetLayout layout, Sequences rows, boolean alsoValidation) throws IOException {
-        int[][] byUser = SeenItems.byUser(layout, spec.numUsers, spec.numItems, alsoValidation);
+    /** Row r's seen items: those of its user in {@code byUser}. */
+    private static int[][] seenItemsOfRows(Sequences rows, int[][] byUser) {
         int[][] out = new int[rows.size()][];
         for (int r = 0; r < rows.size(); r++) {
             out[r] = byUser[rows.users()[r]];
@@ -475,8 +477,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         for (int r = 0; r < test.size(); r++) {
             histories[r] = test.history(r);
         }
-        ObjectNode metrics = evaluate(best, test, histories,
-                seenItemsOfRows(new DatasetLayout(new Path(spec.dataDir)), test, true));
+        int[][] seenByTestTime = SeenItems.plus(trainingSeen, validation.users(), validation.positives());
+        ObjectNode metrics = evaluate(best, test, histories, seenItemsOfRows(test, seenByTestTime));
         metrics.set("short_history", evaluateShortHistories(best, test, histories));
         LOG.info("Test metrics of the selected model (epoch {}) on {} rows: {}", progress.bestEpoch(), test.size(),
                 metrics);
