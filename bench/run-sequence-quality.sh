@@ -7,7 +7,8 @@
 #       [--seeds 42,43,44] [--configs sequence] [--minutes 10] [--threads 1] [--out DIR] [--jar JAR]
 #       [--skip-baselines] [--skip-sasrec]
 #
-#   --configs   ours: conf/twotower-<name>.yaml for each name (e.g. sequence,quality), trained with `train` per seed
+#   --configs   ours: conf/twotower-<name>.yaml for each name (e.g. sequence,quality), trained with `train` per seed;
+#               a name may carry overrides, each +KEY=VALUE passed as --set (sequence+negatives=mixed+batch_size=256)
 #   --minutes   wall-time cap of each SASRec run (bench/python/sequential_baselines.py)
 #   --threads   torch/BLAS threads of the Python baselines; ours uses trainer_threads (auto: cores - 1, at least 1)
 #
@@ -57,7 +58,7 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 IFS=',' read -r -a SEED_LIST <<<"$SEEDS"
 IFS=',' read -r -a CONFIG_LIST <<<"$CONFIGS"
 for c in "${CONFIG_LIST[@]}"; do
-  [[ -f "$ROOT/conf/twotower-$c.yaml" ]] || { echo "--configs: no conf/twotower-$c.yaml" >&2; exit 2; }
+  [[ -f "$ROOT/conf/twotower-${c%%+*}.yaml" ]] || { echo "--configs: no conf/twotower-${c%%+*}.yaml" >&2; exit 2; }
 done
 
 if [[ -z "$DATA" ]]; then
@@ -87,11 +88,17 @@ for seed in "${SEED_LIST[@]}"; do
     baseline sasrec_ce "$seed" "$OUT/sasrec-$seed.json" "$OUT/sasrec-$seed.log"
   fi
   for c in "${CONFIG_LIST[@]}"; do
-    echo "== ours: conf/twotower-$c.yaml, seed $seed"
+    name="${c%%+*}"
+    sets=(--set "seed=$seed")
+    if [[ "$c" == *+* ]]; then
+      IFS='+' read -r -a overrides <<<"${c#*+}"
+      for o in "${overrides[@]}"; do sets+=(--set "$o"); done
+    fi
+    echo "== ours: conf/twotower-$name.yaml ${sets[*]}"
     run="$OUT/ours-$c-$seed"
     rm -rf "$run"
     start=$(date +%s.%N)
-    java -jar "$JAR" train --data "$DATA" --output "$run" --config "$ROOT/conf/twotower-$c.yaml" --set "seed=$seed" \
+    java -jar "$JAR" train --data "$DATA" --output "$run" --config "$ROOT/conf/twotower-$name.yaml" "${sets[@]}" \
       >"$run.log" 2>&1 || { echo "train failed: $run.log" >&2; exit 1; }
     end=$(date +%s.%N)
     /usr/bin/python3 -c "print(round($end - $start, 1))" >"$run.seconds"

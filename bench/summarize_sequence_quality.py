@@ -53,7 +53,9 @@ def main(out):
         configs.setdefault(name, []).append({'validation': results['best_recall'], 'test': results['test_metrics'],
                                              'seconds': seconds, 'epoch': results['best_epoch']})
     for name, runs in configs.items():
-        lines.append(row(f'ours: conf/twotower-{name}.yaml', runs,
+        file, _, overrides = name.partition('+')
+        label = f'ours: conf/twotower-{file}.yaml' + ''.join(f' --set {o}' for o in overrides.split('+') if o)
+        lines.append(row(label, runs,
                          'epochs ' + ', '.join(str(r['epoch']) for r in runs)))
     print('\n'.join(lines))
 

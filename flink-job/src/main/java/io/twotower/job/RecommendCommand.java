@@ -2,13 +2,13 @@ package io.twotower.job;
 
 import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.IdMapFile;
+import io.twotower.connectors.dataset.SeenItems;
 import io.twotower.job.cli.CliArgs;
 import io.twotower.job.cli.FlinkEnvironments;
 import io.twotower.job.recommend.HistoryUserTower;
 import io.twotower.job.recommend.ItemNames;
 import io.twotower.job.recommend.RecommendSnapshot;
 import io.twotower.job.recommend.RecommendationTable;
-import io.twotower.job.recommend.SeenItems;
 import io.twotower.job.recommend.SequenceUserTower;
 import io.twotower.job.recommend.TopItems;
 import io.twotower.job.recommend.UserVectors;

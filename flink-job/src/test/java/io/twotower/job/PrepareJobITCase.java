@@ -128,9 +128,9 @@ class PrepareJobITCase {
         assertThat(rows(b, 1_000_000, 1)).isEqualTo(expected);
         // `recommend --seen` finds a user's items in either layout.
         for (String user : List.of("1", "414", "610")) {
-            assertThat(io.twotower.job.recommend.SeenItems.ofUser(new org.apache.flink.core.fs.Path(compact.toString()), user))
+            assertThat(io.twotower.connectors.dataset.SeenItems.ofUser(new org.apache.flink.core.fs.Path(compact.toString()), user))
                     .as("user %s", user).isNotEmpty()
-                    .isEqualTo(io.twotower.job.recommend.SeenItems.ofUser(
+                    .isEqualTo(io.twotower.connectors.dataset.SeenItems.ofUser(
                             new org.apache.flink.core.fs.Path(notebook.toString()), user));
         }
 

@@ -1,4 +1,4 @@
-package io.twotower.job.recommend;
+package io.twotower.connectors.dataset;
 
 import org.junit.jupiter.api.Test;
 

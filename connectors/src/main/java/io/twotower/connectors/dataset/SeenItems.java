@@ -1,10 +1,5 @@
-package io.twotower.job.recommend;
+package io.twotower.connectors.dataset;
 
-import io.twotower.connectors.dataset.DatasetLayout;
-import io.twotower.connectors.dataset.IdMapFile;
-import io.twotower.connectors.dataset.DatasetManifest;
-import io.twotower.connectors.dataset.SequenceFiles;
-import io.twotower.connectors.dataset.UserSequenceFiles;
 import io.twotower.connectors.parquet.ParquetRows;
 import org.apache.flink.core.fs.Path;
 
