@@ -3,7 +3,7 @@
 # with the same epochs and the notebook's hyper-parameters (issue 7). One command, one report:
 #
 #   bench/run-benchmark.sh [--epochs N] [--out DIR] [--jar JAR] [--no-online] [--sides nb,fast,ours,ours-spin,online]
-#                          [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-quality.yaml")
+#                          [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-history.yaml")
 #                          [--busy N]               (N single-threaded busy-loop processes run beside every side)
 #
 #   (a) nb     bench/python/reference_notebook.py (faithful port of the notebook), --threads 2

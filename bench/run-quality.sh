@@ -5,7 +5,7 @@
 #   bench/run-quality.sh [--seeds 42,43,44] [--out DIR] [--jar JAR] [--configs name,name,...]
 #
 #   seed        the notebook's model (conf/twotower.yaml defaults), one run per seed
-#   quality     conf/twotower-quality.yaml, one run per seed
+#   quality     conf/twotower-history.yaml, one run per seed
 #   ablations of quality, first seed only:
 #     quality-uniform   negatives: uniform, k_neg 50 (history tower, the notebook's sampled softmax)
 #     quality-nologq    logq_correction: false
@@ -51,7 +51,7 @@ ensure_jar "$JAR"
 
 # name -> config file and overrides
 config_args() {
-  local q="$ROOT/conf/twotower-quality.yaml" l="$ROOT/conf/twotower-large.yaml"
+  local q="$ROOT/conf/twotower-history.yaml" l="$ROOT/conf/twotower-large.yaml"
   case "$1" in
     seed) echo "--config $ROOT/conf/twotower.yaml" ;;
     quality) echo "--config $q" ;;

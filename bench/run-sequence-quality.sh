@@ -4,11 +4,11 @@
 # hyper-parameters are chosen on validation only; figures are on test, full catalog, seen items excluded and not.
 #
 #   bench/run-sequence-quality.sh [--input RATINGS | --data PREPARED] [--tie-break hash|input|item]
-#       [--seeds 42,43,44] [--configs sequence] [--minutes 10] [--threads 1] [--out DIR] [--jar JAR]
+#       [--seeds 42,43,44] [--configs quality] [--minutes 10] [--threads 1] [--out DIR] [--jar JAR]
 #       [--skip-baselines] [--skip-sasrec]
 #
-#   --configs   ours: conf/twotower-<name>.yaml for each name (e.g. sequence,quality), trained with `train` per seed;
-#               a name may carry overrides, each +KEY=VALUE passed as --set (sequence+negatives=mixed+batch_size=256)
+#   --configs   ours: conf/twotower-<name>.yaml for each name (e.g. quality,history), trained with `train` per seed;
+#               a name may carry overrides, each +KEY=VALUE passed as --set (quality+negatives=mixed+batch_size=256)
 #   --minutes   wall-time cap of each SASRec run (bench/python/sequential_baselines.py)
 #   --threads   torch/BLAS threads of the Python baselines; ours uses trainer_threads (auto: cores - 1, at least 1)
 #
@@ -25,7 +25,7 @@ DATA=""
 INPUT="$ROOT/data/movielens-small/ratings.csv"
 TIE_BREAK=""
 SEEDS="42,43,44"
-CONFIGS="sequence"
+CONFIGS="quality"
 MINUTES=10
 THREADS=1
 OUT=""

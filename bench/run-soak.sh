@@ -5,7 +5,7 @@
 #   bench/run-soak.sh [--minutes 30] [--rate 300] [--kills 3] [--seed 17] [--out DIR] [--jar JAR] [--xmx 2g]
 #                     [--warmup-minutes 3] [--corrupt-every 1000] [--partitions 2] [--history-ttl "10 min"]
 #                     [--log-events N]         (loop only the log's first N events: a short run sees all its ids early)
-#                     [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-quality.yaml")
+#                     [--online-args "ARGS"]   (extra arguments for `online`, e.g. "--config conf/twotower-history.yaml")
 #                     [--jvm-opts "OPTS"]      (the online JVM's options besides -Xmx; default "-Xms<xmx>
 #                                               -XX:+AlwaysPreTouch": a fixed, touched heap as a Flink TaskManager has)
 #                     [--malloc glibc|jemalloc] (native allocator of the online JVM; jemalloc is LD_PRELOADed from

@@ -22,7 +22,7 @@ class ReproducibleTrainingITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SEED_MODEL = {"--set", "d_model=32", "--set", "batch_size=64", "--set", "k_neg=10",
         "--set", "lr=0.01", "--set", "epochs=3", "--set", "dropout=0.1"};
-    private static final String[] QUALITY_MODEL = {"--config", Path.of("..", "conf", "twotower-quality.yaml").toString(),
+    private static final String[] HISTORY_MODEL = {"--config", Path.of("..", "conf", "twotower-history.yaml").toString(),
         "--set", "d_model=32", "--set", "batch_size=64", "--set", "k_neg=2", "--set", "lr=0.01", "--set", "epochs=3",
         "--set", "dropout=0.1", "--set", "history_length=10"};
 
@@ -46,10 +46,10 @@ class ReproducibleTrainingITCase {
     }
 
     @Test
-    void qualityModelIsBitIdenticalAcrossParallelismAndHeap(@TempDir Path out) throws Exception {
-        Map<String, String> p1 = trainHere(out.resolve("p1"), 1, QUALITY_MODEL);
+    void historyModelIsBitIdenticalAcrossParallelismAndHeap(@TempDir Path out) throws Exception {
+        Map<String, String> p1 = trainHere(out.resolve("p1"), 1, HISTORY_MODEL);
         assertThat(p1).containsKey("1/user_tower.npz");
-        assertThat(trainInSmallHeapJvm(out.resolve("p2"), 2, QUALITY_MODEL)).isEqualTo(p1);
+        assertThat(trainInSmallHeapJvm(out.resolve("p2"), 2, HISTORY_MODEL)).isEqualTo(p1);
         assertSameTraining(out.resolve("p1"), out.resolve("p2"));
     }
 

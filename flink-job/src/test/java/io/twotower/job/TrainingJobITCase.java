@@ -47,10 +47,10 @@ class TrainingJobITCase {
             "d_model", 32, "batch_size", 64, "k_neg", 10, "lr", 0.01, "epochs", 6, "patience", 6,
             "dropout", 0.1), "test");
 
-    /** conf/twotower-quality.yaml (history tower, mixed negatives with logQ) at the test's scale. */
-    static TwoTowerConfig quality() throws Exception {
-        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-quality.yaml"))) {
-            return TwoTowerConfig.fromYaml(in, "conf/twotower-quality.yaml").withValues(Map.of(
+    /** conf/twotower-history.yaml (history tower, mixed negatives with logQ) at the test's scale. */
+    static TwoTowerConfig history() throws Exception {
+        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-history.yaml"))) {
+            return TwoTowerConfig.fromYaml(in, "conf/twotower-history.yaml").withValues(Map.of(
                     "d_model", 32, "batch_size", 64, "k_neg", 2, "lr", 0.01, "epochs", 6, "patience", 6,
                     "dropout", 0.1, "history_length", 10), "test");
         }
@@ -250,8 +250,8 @@ class TrainingJobITCase {
     }
 
     @Test
-    void qualityConfigurationTrainsBeyondPopularityWithItsUserTowerInTheSnapshot(@TempDir Path out) throws Exception {
-        TwoTowerConfig config = quality();
+    void historyConfigurationTrainsBeyondPopularityWithItsUserTowerInTheSnapshot(@TempDir Path out) throws Exception {
+        TwoTowerConfig config = history();
         assertThat(config.historyTower()).isTrue();
         assertThat(config.excludeHistory()).isTrue();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -311,7 +311,7 @@ class TrainingJobITCase {
     /** The same with the quality options: the pending batch's histories and the logQ estimator are checkpointed too. */
     @Test
     void qualityFailoverResumesExactly(@TempDir Path dir) throws Exception {
-        failoverResumesExactly(quality().withValues(Map.of("epochs", 3), "test"), dir);
+        failoverResumesExactly(history().withValues(Map.of("epochs", 3), "test"), dir);
     }
 
     /** Sparse embedding updates: the row optimizer's state and the pending rows are checkpointed too. */
@@ -334,12 +334,12 @@ class TrainingJobITCase {
     }
 
     /**
-     * conf/twotower-sequence.yaml (the sequence tower, every position, full softmax) at the test's scale, with each
+     * conf/twotower-quality.yaml (the sequence tower, every position, full softmax) at the test's scale, with each
      * user's latest window only (the shipped file trains every window; the tests that want that set it).
      */
     static TwoTowerConfig sequence() throws Exception {
-        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-sequence.yaml"))) {
-            return TwoTowerConfig.fromYaml(in, "conf/twotower-sequence.yaml").withValues(Map.of(
+        try (java.io.InputStream in = Files.newInputStream(Path.of("..", "conf", "twotower-quality.yaml"))) {
+            return TwoTowerConfig.fromYaml(in, "conf/twotower-quality.yaml").withValues(Map.of(
                     "d_model", 16, "batch_size", 16, "lr", 0.01, "epochs", 4, "patience", 6, "dropout", 0.1,
                     "history_length", 6, "sequence_heads", 2, "sequence_windows_per_user", 1), "test");
         }
