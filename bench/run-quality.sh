@@ -5,7 +5,7 @@
 #   bench/run-quality.sh [--seeds 42,43,44] [--out DIR] [--jar JAR] [--configs name,name,...]
 #
 #   seed        the notebook's model (conf/twotower.yaml defaults), one run per seed
-#   quality     conf/twotower-history.yaml, one run per seed
+#   quality     conf/twotower-history.yaml (the history tower; conf/twotower-quality.yaml until 71f5e17), one run per seed
 #   ablations of quality, first seed only:
 #     quality-uniform   negatives: uniform, k_neg 50 (history tower, the notebook's sampled softmax)
 #     quality-nologq    logq_correction: false
