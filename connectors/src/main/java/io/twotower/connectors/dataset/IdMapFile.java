@@ -27,19 +27,51 @@ public final class IdMapFile {
     private IdMapFile() {}
 
     public static void write(Path path, String idColumn, String indexColumn, List<String> rawIdsByIndex) throws IOException {
-        MessageType schema = Types.buildMessage()
-                .required(PrimitiveType.PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(idColumn)
-                .required(PrimitiveType.PrimitiveTypeName.INT64).named(indexColumn)
-                .named("id_map");
-        SimpleGroupFactory groups = new SimpleGroupFactory(schema);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
-                .withType(schema)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCompressionCodec(CompressionCodecName.SNAPPY)
-                .build()) {
-            for (int i = 0; i < rawIdsByIndex.size(); i++) {
-                writer.write(groups.newGroup().append(idColumn, rawIdsByIndex.get(i)).append(indexColumn, (long) i));
+        try (Writer writer = new Writer(path, idColumn, indexColumn)) {
+            for (String id : rawIdsByIndex) {
+                writer.add(id);
             }
+        }
+    }
+
+    /** Writes an id map row by row: the i-th id added gets index i (so ids must come in index order). */
+    public static final class Writer implements AutoCloseable {
+        private final String idColumn;
+        private final String indexColumn;
+        private final SimpleGroupFactory groups;
+        private final ParquetWriter<Group> writer;
+        private long next;
+
+        public Writer(Path path, String idColumn, String indexColumn) throws IOException {
+            this.idColumn = idColumn;
+            this.indexColumn = indexColumn;
+            MessageType schema = Types.buildMessage()
+                    .required(PrimitiveType.PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType())
+                    .named(idColumn)
+                    .required(PrimitiveType.PrimitiveTypeName.INT64).named(indexColumn)
+                    .named("id_map");
+            this.groups = new SimpleGroupFactory(schema);
+            this.writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
+                    .withType(schema)
+                    .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .build();
+        }
+
+        /** Adds the next raw id; returns its dense index. */
+        public long add(String rawId) throws IOException {
+            writer.write(groups.newGroup().append(idColumn, rawId).append(indexColumn, next));
+            return next++;
+        }
+
+        /** The ids added so far. */
+        public long size() {
+            return next;
+        }
+
+        @Override
+        public void close() throws IOException {
+            writer.close();
         }
     }
 

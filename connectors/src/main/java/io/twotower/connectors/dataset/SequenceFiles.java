@@ -125,22 +125,58 @@ public final class SequenceFiles {
     }
 
     public static void write(Path path, Sequences sequences) throws IOException {
-        SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
-                .withType(SCHEMA)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCompressionCodec(CompressionCodecName.SNAPPY)
-                .build()) {
+        try (Writer writer = new Writer(path)) {
             for (int r = 0; r < sequences.size(); r++) {
-                Group g = groups.newGroup()
-                        .append(USER_COLUMN, (long) sequences.user(r))
-                        .append(POSITIVE_COLUMN, (long) sequences.positive(r));
-                String history = sequences.historyText(r);
-                if (history != null) {
-                    g.append(HISTORY_COLUMN, history);
-                }
-                writer.write(g);
+                writer.add(sequences.user(r), sequences.positive(r), sequences.historyText(r));
             }
+        }
+    }
+
+    /** Writes a sequence file row by row, so a file of any size is written in bounded memory. */
+    public static final class Writer implements AutoCloseable {
+        private final SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
+        private final ParquetWriter<Group> writer;
+        private final StringBuilder text = new StringBuilder();
+        private long rows;
+
+        public Writer(Path path) throws IOException {
+            this.writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
+                    .withType(SCHEMA)
+                    .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .build();
+        }
+
+        /** Adds the row (user, positive, history[from .. to)); an empty history is written as null. */
+        public void add(int user, int positive, int[] history, int from, int to) throws IOException {
+            text.setLength(0);
+            for (int i = from; i < to; i++) {
+                if (i > from) {
+                    text.append(' ');
+                }
+                text.append(history[i]);
+            }
+            add(user, positive, to > from ? text.toString() : null);
+        }
+
+        private void add(int user, int positive, String history) throws IOException {
+            Group g = groups.newGroup()
+                    .append(USER_COLUMN, (long) user)
+                    .append(POSITIVE_COLUMN, (long) positive);
+            if (history != null) {
+                g.append(HISTORY_COLUMN, history);
+            }
+            writer.write(g);
+            rows++;
+        }
+
+        public long rows() {
+            return rows;
+        }
+
+        @Override
+        public void close() throws IOException {
+            writer.close();
         }
     }
 }

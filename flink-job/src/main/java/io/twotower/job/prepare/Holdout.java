@@ -15,6 +15,26 @@ public enum Holdout {
         this.optionValue = optionValue;
     }
 
+    /** How many of a user's last interactions are held out. */
+    public int heldOut() {
+        return this == VAL_TEST ? 2 : 1;
+    }
+
+    /** The end (exclusive) of the training items of a user with {@code n} interactions. */
+    public int trainEnd(int n) {
+        return Math.max(0, n - heldOut());
+    }
+
+    /** The position of the validation item among {@code n} interactions, or -1 when there is none. */
+    public int validationAt(int n) {
+        return n - heldOut() >= 0 ? n - heldOut() : -1;
+    }
+
+    /** The position of the test item among {@code n} interactions, or -1 (no test split, or no interaction). */
+    public int testAt(int n) {
+        return this == VAL_TEST && n > 0 ? n - 1 : -1;
+    }
+
     public String optionValue() {
         return optionValue;
     }

@@ -3,7 +3,6 @@ package io.twotower.job.prepare;
 import io.twotower.common.SplitMix64;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 import java.util.Locale;
 
 /**
@@ -39,25 +38,30 @@ public enum TieBreak {
         throw new IllegalArgumentException("--tie-break must be input, hash or item, got '" + value + "'");
     }
 
-    /** The full order of one user's interactions: time, then this tie-break (then a total order of the rest). */
-    public Comparator<Interaction> order(long seed) {
-        Comparator<Interaction> byTime = Comparator.comparingLong(i -> i.timestamp);
-        Comparator<Interaction> byItem = Comparator.comparing(i -> i.item, RawIdOrder.INSTANCE);
-        Comparator<Interaction> byPosition = Comparator.<Interaction>comparingInt(i -> i.file).thenComparingLong(i -> i.row);
+    /*
+     * A user's interactions are sorted by (time, primary, secondary, file, row): time always comes first, the
+     * input position last, so the order is total and reproducible. Item indices are dense indices in raw-id order,
+     * so ordering by index is ordering by raw item id.
+     */
+
+    /** The first tie-break field of an interaction: the hash as an unsigned value (HASH), the item (ITEM), or 0. */
+    public long primary(long seed, String user, String item, int itemIndex) {
         switch (this) {
             case INPUT:
-                return byTime.thenComparing(byPosition);
+                return 0;
             case HASH:
-                // Equal hashes (the same item twice at one time, or a collision): item id, then input position,
-                // so the order stays total and reproducible.
-                return byTime.thenComparing((a, b) -> Long.compareUnsigned(hash(seed, a.user, a.item),
-                                hash(seed, b.user, b.item)))
-                        .thenComparing(byItem).thenComparing(byPosition);
+                // Flipping the sign bit makes the signed order of the field the unsigned order of the hash.
+                return hash(seed, user, item) ^ Long.MIN_VALUE;
             case ITEM:
-                return byTime.thenComparing(byItem);
+                return itemIndex;
             default:
                 throw new IllegalStateException(name());
         }
+    }
+
+    /** The second field: with HASH, equal hashes (the same item twice at one time, or a collision) by item. */
+    public long secondary(int itemIndex) {
+        return this == HASH ? itemIndex : 0;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.twotower.job.prepare;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -21,9 +22,16 @@ class TieBreakTest {
         return log;
     }
 
+    /** Sorts as the job does: (time, the tie-break's two fields, file, row), item indices in raw-id order. */
     static List<String> sorted(TieBreak t, long seed, List<Interaction> log) {
+        List<String> ids = log.stream().map(i -> i.item).distinct().sorted(RawIdOrder.INSTANCE)
+                .collect(Collectors.toList());
         List<Interaction> copy = new ArrayList<>(log);
-        copy.sort(t.order(seed));
+        copy.sort(Comparator.<Interaction>comparingLong(i -> i.timestamp)
+                .thenComparingLong(i -> t.primary(seed, i.user, i.item, ids.indexOf(i.item)))
+                .thenComparingLong(i -> t.secondary(ids.indexOf(i.item)))
+                .thenComparingInt(i -> i.file)
+                .thenComparingLong(i -> i.row));
         return copy.stream().map(i -> i.item).collect(Collectors.toList());
     }
 
