@@ -2,12 +2,15 @@
 # Data scale (issue 14): `prepare` and the training source on synthetic logs of growing size, the notebook's layout
 # against the compact one. One command, one report:
 #
-#   bench/run-data-scale.sh [--sizes 1000000,10000000] [--parts 2] [--xmx 8g] [--source-xmx 512m]
-#                           [--trainer-size 1000000] [--out DIR] [--jar JAR]
+#   bench/run-data-scale.sh [--sizes 1000000,10000000,100000000] [--parts 2] [--xmx 8g] [--prepare-xmx 1g]
+#                           [--source-xmx 512m] [--notebook-max 10000000] [--trainer-size 1000000] [--out DIR]
+#                           [--jar JAR]
 #
 # Per size N (users N/50, items N/100, bench/generate-interactions.sh --seed 42, CSV):
-#   prepare    `prepare --layout notebook` and `prepare --layout user-sequences --parts P`, each one JVM under
-#              /usr/bin/time -v: wall seconds, rows/s (interactions read per second), peak RSS
+#   prepare    `prepare --layout notebook` (-Xmx --xmx) and `prepare --layout user-sequences --parts P` (-Xmx
+#              --prepare-xmx: the job's sorts spill, so its heap need not grow with the log) at parallelism 2 and 1,
+#              each one JVM under /usr/bin/time -v: wall seconds, rows/s (interactions read per second), peak RSS.
+#              Sizes above --notebook-max run the compact layout only (the notebook's source reads its files whole)
 #   bytes      the training data on disk: sequences_train.parquet against user_sequences/ (the held-out files and
 #              id maps are the same in both)
 #   source     flink-job/src/test/java/io/twotower/job/bench/SourceThroughput.java: train's source and negative
@@ -23,9 +26,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-SIZES=1000000,10000000
+SIZES=1000000,10000000,100000000
 PARTS=2
 XMX=8g
+PREPARE_XMX=1g
+NOTEBOOK_MAX=10000000
 SOURCE_XMX=512m
 TRAINER_SIZE=1000000
 OUT=""
@@ -36,6 +41,8 @@ while [[ $# -gt 0 ]]; do
     --sizes) SIZES="$2"; shift 2 ;;
     --parts) PARTS="$2"; shift 2 ;;
     --xmx) XMX="$2"; shift 2 ;;
+    --prepare-xmx) PREPARE_XMX="$2"; shift 2 ;;
+    --notebook-max) NOTEBOOK_MAX="$2"; shift 2 ;;
     --source-xmx) SOURCE_XMX="$2"; shift 2 ;;
     --trainer-size) TRAINER_SIZE="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -54,8 +61,8 @@ javac -nowarn -d "$OUT/classes" -cp "$JAR" "$ROOT/flink-job/src/test/java/io/two
   echo "cpus=$(nproc)"
   echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "jar=$JAR"
-  echo "sizes=$SIZES parts=$PARTS xmx=$XMX source_xmx=$SOURCE_XMX trainer_size=$TRAINER_SIZE"
-  echo "command=bench/run-data-scale.sh --sizes $SIZES --parts $PARTS --xmx $XMX --source-xmx $SOURCE_XMX --trainer-size $TRAINER_SIZE"
+  echo "sizes=$SIZES parts=$PARTS xmx=$XMX prepare_xmx=$PREPARE_XMX source_xmx=$SOURCE_XMX notebook_max=$NOTEBOOK_MAX trainer_size=$TRAINER_SIZE"
+  echo "command=bench/run-data-scale.sh --sizes $SIZES --parts $PARTS --xmx $XMX --prepare-xmx $PREPARE_XMX --source-xmx $SOURCE_XMX --notebook-max $NOTEBOOK_MAX --trainer-size $TRAINER_SIZE"
 } >"$OUT/env.txt"
 ( while :; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) >"$OUT/loadavg.log" &
 SAMPLER=$!
@@ -81,11 +88,22 @@ for n in "${NS[@]}"; do
   [[ -f "$d/log.csv" ]] || BENCH_JAR="$JAR" "$ROOT/bench/generate-interactions.sh" --jar "$JAR" --output "$d/log.csv" \
     --interactions "$n" --users "$users" --items "$items" --seed 42 >"$OUT/generate-$n.log" 2>&1
   echo "n=$n users=$users items=$items log_bytes=$(stat -c %s "$d/log.csv")" | tee -a "$OUT/sizes.txt"
-  rm -rf "$d/notebook" "$d/compact"
-  timed "prepare-notebook-$n" java "-Xmx$XMX" "-Dlog.file=$OUT/prepare-notebook-$n.flink.log" -jar "$JAR" prepare \
-    --input "$d/log.csv" --output "$d/notebook" --layout notebook
-  timed "prepare-compact-$n" java "-Xmx$XMX" "-Dlog.file=$OUT/prepare-compact-$n.flink.log" -jar "$JAR" prepare \
+  rm -rf "$d/notebook" "$d/compact" "$d/compact-p1"
+  if ((n <= NOTEBOOK_MAX)); then
+    timed "prepare-notebook-$n" java "-Xmx$XMX" "-Dlog.file=$OUT/prepare-notebook-$n.flink.log" -jar "$JAR" prepare \
+      --input "$d/log.csv" --output "$d/notebook" --layout notebook
+  fi
+  timed "prepare-compact-$n" java "-Xmx$PREPARE_XMX" "-Dlog.file=$OUT/prepare-compact-$n.flink.log" -jar "$JAR" prepare \
     --input "$d/log.csv" --output "$d/compact" --layout user-sequences --parts "$PARTS"
+  if ((n <= NOTEBOOK_MAX)); then
+    # The same job at parallelism 1: what the second core buys (same parts, so the same files).
+    timed "prepare-compact-$n-p1" java "-Xmx$PREPARE_XMX" "-Dlog.file=$OUT/prepare-compact-$n-p1.flink.log" \
+      -jar "$JAR" prepare -Dparallelism.default=1 --input "$d/log.csv" --output "$d/compact-p1" \
+      --layout user-sequences --parts "$PARTS"
+    same=no; diff -r -q "$d/compact" "$d/compact-p1" >/dev/null && same=yes
+    echo "n=$n same_output_p1_p2=$same" | tee -a "$OUT/same.txt"
+    rm -rf "$d/compact-p1"
+  fi
   {
     echo "n=$n notebook_train_bytes=$(du -sb "$d/notebook/sequences_train.parquet" 2>/dev/null | cut -f1 || echo 0)"
     echo "n=$n compact_train_bytes=$(du -sb "$d/compact/user_sequences" 2>/dev/null | cut -f1 || echo 0)"
@@ -93,7 +111,8 @@ for n in "${NS[@]}"; do
   for layout in notebook compact; do
     [[ -d "$d/$layout" ]] || continue
     heap="$XMX"; [[ $layout == compact ]] && heap="$SOURCE_XMX"
-    for p in 1 2; do
+    ps=(1 2); ((n > NOTEBOOK_MAX)) && ps=(1)
+    for p in "${ps[@]}"; do
       timed "source-$layout-$n-p$p" java "-Xmx$heap" "-Dlog.file=$OUT/source-$layout-$n-p$p.flink.log" \
         -cp "$OUT/classes:$JAR" io.twotower.job.bench.SourceThroughput --data "$d/$layout" --parallelism "$p"
       grep -h '^source ' "$OUT/source-$layout-$n-p$p.log" | sed 's/^/   /' || true

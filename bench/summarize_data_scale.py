@@ -40,12 +40,23 @@ def main():
     print()
     print('| interactions | users | items | layout | prepare s | interactions/s | prepare peak RSS MiB | training data MiB | vs notebook |')
     print('|---:|---:|---:|---|---:|---:|---:|---:|---:|')
+    same = {}
+    if os.path.exists(os.path.join(out, 'same.txt')):
+        for line in open(os.path.join(out, 'same.txt')):
+            d = dict(t.split('=', 1) for t in line.split())
+            same[d['n']] = d['same_output_p1_p2']
     for s in sizes:
         n = s['n']
         nb = nbytes.get((n, 'notebook_train_bytes'), 0)
-        for layout, key in (('notebook', 'notebook_train_bytes'), ('compact', 'compact_train_bytes')):
-            w = kv(os.path.join(out, f'prepare-{layout}-{n}.wall'))
-            rss = rss_mib(os.path.join(out, f'prepare-{layout}-{n}.time'))
+        for layout, key, run in (('notebook', 'notebook_train_bytes', 'notebook'),
+                                 ('compact', 'compact_train_bytes', 'compact'),
+                                 ('compact, parallelism 1', 'compact_train_bytes', 'compact-p1')):
+            suffix = '-p1' if run.endswith('-p1') else ''
+            name = run[:-3] if suffix else run
+            if not os.path.exists(os.path.join(out, f'prepare-{name}-{n}{suffix}.wall')):
+                continue
+            w = kv(os.path.join(out, f'prepare-{name}-{n}{suffix}.wall'))
+            rss = rss_mib(os.path.join(out, f'prepare-{name}-{n}{suffix}.time'))
             b = nbytes.get((n, key), 0)
             wall = float(w.get('wall_s', 'nan'))
             ok = w.get('rc') == '0'
@@ -53,6 +64,10 @@ def main():
                   f"{wall:.1f}{'' if ok else ' (rc ' + w.get('rc', '?') + ')'} | "
                   f"{int(n) / wall:,.0f} | {rss if rss is not None else '-'} | {b / 2**20:,.1f} | "
                   f"{(nb / b if b else float('nan')):.1f}x |")
+    if same:
+        print()
+        print('Compact output at parallelism 1 byte-identical to parallelism 2: ' +
+              ', '.join(f'{int(n):,}: {v}' for n, v in same.items()))
     print()
     print('| interactions | layout | parallelism | rows | seconds | rows/s | heap after GC MiB | -Xmx MiB | peak RSS MiB |')
     print('|---:|---|---:|---:|---:|---:|---:|---:|---:|')
