@@ -66,7 +66,7 @@ def main():
                   f"{(nb / b if b else float('nan')):.1f}x |")
     if same:
         print()
-        print('Compact output at parallelism 1 byte-identical to parallelism 2: ' +
+        print('Compact output at parallelism 1 the same as at parallelism 2 (by content, PreparedDigest.java): ' +
               ', '.join(f'{int(n):,}: {v}' for n, v in same.items()))
     print()
     print('| interactions | layout | parallelism | rows | seconds | rows/s | heap after GC MiB | -Xmx MiB | peak RSS MiB |')
