@@ -4,7 +4,7 @@
 #
 #   bench/run-data-scale.sh [--sizes 1000000,10000000,100000000] [--parts 2] [--xmx 8g] [--prepare-xmx 1g]
 #                           [--source-xmx 512m] [--notebook-max 10000000] [--trainer-size 1000000] [--out DIR]
-#                           [--jar JAR]
+#                           [--jar JAR] [--source-only]
 #
 # Per size N (users N/50, items N/100, bench/generate-interactions.sh --seed 42, CSV):
 #   prepare    `prepare --layout notebook` (-Xmx --xmx) and `prepare --layout user-sequences --parts P` (-Xmx
@@ -19,6 +19,7 @@
 #              does not grow with the data: the reader streams), the notebook's with --xmx (it reads a file whole)
 #   trainer    at --trainer-size only: one epoch of the real `train` (conf/twotower.yaml) on the compact layout, for
 #              the examples/s the source must outrun
+# --source-only re-runs the source measurements on the data an earlier run left in --out (no generate, no prepare).
 # bench/summarize_data_scale.py prints the tables (DIR/summary.md).
 set -euo pipefail
 
@@ -35,6 +36,7 @@ SOURCE_XMX=512m
 TRAINER_SIZE=1000000
 OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
+SOURCE_ONLY=0
 PY=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -47,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --trainer-size) TRAINER_SIZE="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --jar) JAR="$2"; shift 2 ;;
+    --source-only) SOURCE_ONLY=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
@@ -88,29 +91,31 @@ for n in "${NS[@]}"; do
   [[ -f "$d/log.csv" ]] || BENCH_JAR="$JAR" "$ROOT/bench/generate-interactions.sh" --jar "$JAR" --output "$d/log.csv" \
     --interactions "$n" --users "$users" --items "$items" --seed 42 >"$OUT/generate-$n.log" 2>&1
   echo "n=$n users=$users items=$items log_bytes=$(stat -c %s "$d/log.csv")" | tee -a "$OUT/sizes.txt"
-  rm -rf "$d/notebook" "$d/compact" "$d/compact-p1"
-  if ((n <= NOTEBOOK_MAX)); then
-    timed "prepare-notebook-$n" java "-Xmx$XMX" "-Dlog.file=$OUT/prepare-notebook-$n.flink.log" -jar "$JAR" prepare \
-      --input "$d/log.csv" --output "$d/notebook" --layout notebook
+  if ((SOURCE_ONLY == 0)); then
+    rm -rf "$d/notebook" "$d/compact" "$d/compact-p1"
+    if ((n <= NOTEBOOK_MAX)); then
+      timed "prepare-notebook-$n" java "-Xmx$XMX" "-Dlog.file=$OUT/prepare-notebook-$n.flink.log" -jar "$JAR" prepare \
+        --input "$d/log.csv" --output "$d/notebook" --layout notebook
+    fi
+    timed "prepare-compact-$n" java "-Xmx$PREPARE_XMX" "-Dlog.file=$OUT/prepare-compact-$n.flink.log" -jar "$JAR" prepare \
+      --input "$d/log.csv" --output "$d/compact" --layout user-sequences --parts "$PARTS"
+    if ((n <= NOTEBOOK_MAX)); then
+      # The same job at parallelism 1: what the second core buys (same parts, so the same files).
+      timed "prepare-compact-$n-p1" java "-Xmx$PREPARE_XMX" "-Dlog.file=$OUT/prepare-compact-$n-p1.flink.log" \
+        -jar "$JAR" prepare -Dparallelism.default=1 --input "$d/log.csv" --output "$d/compact-p1" \
+        --layout user-sequences --parts "$PARTS"
+      # By content (bench/java/PreparedDigest.java): parquet-mr orders a column chunk's encodings by hash, per JVM.
+      same=no
+      [[ "$(java -cp "$JAR" "$ROOT/bench/java/PreparedDigest.java" "$d/compact" 2>/dev/null | tail -n 1)" == \
+         "$(java -cp "$JAR" "$ROOT/bench/java/PreparedDigest.java" "$d/compact-p1" 2>/dev/null | tail -n 1)" ]] && same=yes
+      echo "n=$n same_output_p1_p2=$same" | tee -a "$OUT/same.txt"
+      rm -rf "$d/compact-p1"
+    fi
+    {
+      echo "n=$n notebook_train_bytes=$(du -sb "$d/notebook/sequences_train.parquet" 2>/dev/null | cut -f1 || echo 0)"
+      echo "n=$n compact_train_bytes=$(du -sb "$d/compact/user_sequences" 2>/dev/null | cut -f1 || echo 0)"
+    } | tee -a "$OUT/bytes.txt"
   fi
-  timed "prepare-compact-$n" java "-Xmx$PREPARE_XMX" "-Dlog.file=$OUT/prepare-compact-$n.flink.log" -jar "$JAR" prepare \
-    --input "$d/log.csv" --output "$d/compact" --layout user-sequences --parts "$PARTS"
-  if ((n <= NOTEBOOK_MAX)); then
-    # The same job at parallelism 1: what the second core buys (same parts, so the same files).
-    timed "prepare-compact-$n-p1" java "-Xmx$PREPARE_XMX" "-Dlog.file=$OUT/prepare-compact-$n-p1.flink.log" \
-      -jar "$JAR" prepare -Dparallelism.default=1 --input "$d/log.csv" --output "$d/compact-p1" \
-      --layout user-sequences --parts "$PARTS"
-    # By content (bench/java/PreparedDigest.java): parquet-mr orders a column chunk's encodings by hash, per JVM.
-    same=no
-    [[ "$(java -cp "$JAR" "$ROOT/bench/java/PreparedDigest.java" "$d/compact" 2>/dev/null | tail -n 1)" == \
-       "$(java -cp "$JAR" "$ROOT/bench/java/PreparedDigest.java" "$d/compact-p1" 2>/dev/null | tail -n 1)" ]] && same=yes
-    echo "n=$n same_output_p1_p2=$same" | tee -a "$OUT/same.txt"
-    rm -rf "$d/compact-p1"
-  fi
-  {
-    echo "n=$n notebook_train_bytes=$(du -sb "$d/notebook/sequences_train.parquet" 2>/dev/null | cut -f1 || echo 0)"
-    echo "n=$n compact_train_bytes=$(du -sb "$d/compact/user_sequences" 2>/dev/null | cut -f1 || echo 0)"
-  } | tee -a "$OUT/bytes.txt"
   for layout in notebook compact; do
     [[ -d "$d/$layout" ]] || continue
     heap="$XMX"; [[ $layout == compact ]] && heap="$SOURCE_XMX"

@@ -63,7 +63,7 @@ def main():
             print(f"| {int(n):,} | {int(s['users']):,} | {int(s['items']):,} | {layout} | "
                   f"{wall:.1f}{'' if ok else ' (rc ' + w.get('rc', '?') + ')'} | "
                   f"{int(n) / wall:,.0f} | {rss if rss is not None else '-'} | {b / 2**20:,.1f} | "
-                  f"{(nb / b if b else float('nan')):.1f}x |")
+                  f"{(f'{nb / b:.1f}x' if b and nb else '-')} |")
     if same:
         print()
         print('Compact output at parallelism 1 the same as at parallelism 2 (by content, PreparedDigest.java): ' +

@@ -152,8 +152,17 @@ class PrepareJobITCase {
     private static java.util.Map<String, Integer> rows(PreparedData data, int shuffleBuffer, int epoch) throws Exception {
         TrainingLayout layout = data.trainingLayout(shuffleBuffer);
         java.util.Map<String, Integer> rows = new java.util.HashMap<>();
-        for (int f = 0; f < data.trainFiles.size(); f++) {
-            try (SplitRows split = layout.open(data.trainFiles.get(f), f, data.numUsers, data.numItems,
+        // As the source reads them: the compact layout's parts together, the notebook's files one by one.
+        List<List<String>> splits = new ArrayList<>();
+        if (layout.readsFilesTogether()) {
+            splits.add(data.trainFiles);
+        } else {
+            for (String f : data.trainFiles) {
+                splits.add(List.of(f));
+            }
+        }
+        for (int f = 0; f < splits.size(); f++) {
+            try (SplitRows split = layout.open(splits.get(f), f, data.numUsers, data.numItems,
                     SplitMix64.mix(42, epoch, f), 0, 0)) {
                 SequenceRow r = new SequenceRow();
                 while (split.next(r)) {

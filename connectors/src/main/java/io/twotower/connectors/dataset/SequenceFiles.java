@@ -33,6 +33,9 @@ public final class SequenceFiles {
             .optional(PrimitiveType.PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(HISTORY_COLUMN)
             .named("sequences");
 
+    /** The row group size of the files this class writes. */
+    public static final long ROW_GROUP_BYTES = 16L << 20;
+
     private SequenceFiles() {}
 
     /** Receives each row of a sequence file; {@code history[0 .. historyLength)} is only valid during the call. */
@@ -144,6 +147,9 @@ public final class SequenceFiles {
                     .withType(SCHEMA)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    // A reader holds a whole row group: parquet-mr's default (128 MiB) would make a file of
+                    // millions of held-out rows one group that a small heap cannot read.
+                    .withRowGroupSize(ROW_GROUP_BYTES)
                     .build();
         }
 

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Reads its splits in order: a file split emits the file's rows in an order shuffled per (seed, epoch,
- * file) ({@link SplitRows}: the notebook's files as one exact permutation, as its DataLoader(shuffle=True) does, or
- * the compact layout's parts streamed through a shuffle buffer); an end-of-epoch marker emits watermark =
+ * Reads its splits in order: a file split emits its files' rows in an order shuffled per (seed, epoch,
+ * first file) ({@link SplitRows}: a notebook file as one exact permutation, as its DataLoader(shuffle=True) does, or
+ * the compact layout's parts together, streamed through a shuffle buffer); an end-of-epoch marker emits watermark =
  * epoch, so downstream operators know exactly when an epoch is complete. The checkpointed position is
  * the count of rows emitted, because the shuffled order can be recomputed from the seed.
  *
@@ -103,7 +103,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
 
     private void open(SequenceSplit split) throws Exception {
         long shuffleSeed = SplitMix64.mix(seed, split.epoch, split.fileIndex);
-        rows = layout.open(split.path, split.fileIndex, numUsers, numItems, shuffleSeed, windowLength, windowsPerUser);
+        rows = layout.open(split.paths, split.fileIndex, numUsers, numItems, shuffleSeed, windowLength, windowsPerUser);
         rows.skip(split.offset);
         position = split.offset;
         // A restored split keeps the numbering it had; a new one continues the epoch's count.

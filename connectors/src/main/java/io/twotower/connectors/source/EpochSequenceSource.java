@@ -60,13 +60,14 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
     @Override
     public SplitEnumerator<SequenceSplit, EpochEnumeratorState> createEnumerator(
             SplitEnumeratorContext<SequenceSplit> enumContext) {
-        return new EpochSplitEnumerator(enumContext, files, epochs, new EpochEnumeratorState(-1, false));
+        return new EpochSplitEnumerator(enumContext, files, layout.readsFilesTogether(), epochs,
+                new EpochEnumeratorState(-1, false));
     }
 
     @Override
     public SplitEnumerator<SequenceSplit, EpochEnumeratorState> restoreEnumerator(
             SplitEnumeratorContext<SequenceSplit> enumContext, EpochEnumeratorState checkpoint) {
-        return new EpochSplitEnumerator(enumContext, files, epochs, checkpoint);
+        return new EpochSplitEnumerator(enumContext, files, layout.readsFilesTogether(), epochs, checkpoint);
     }
 
     @Override

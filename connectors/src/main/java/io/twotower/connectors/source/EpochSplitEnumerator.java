@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hands out one epoch at a time: every file once, plus an end-of-epoch marker per reader. The next
+ * Hands out one epoch at a time: every file once (the compact layout's parts as one split per reader, read
+ * together), plus an end-of-epoch marker per reader. The next
  * epoch is handed out only when the trainer's {@link EpochDecisionEvent} for this one says so, so an
  * early stop reads nothing more and the job ends.
  */
@@ -24,16 +25,19 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
 
     private final SplitEnumeratorContext<SequenceSplit> context;
     private final List<String> files;
+    /** Whether a reader's files of an epoch go in one split (read as one pool) or one split each. */
+    private final boolean filesTogether;
     private final int epochs;
     /** Splits for readers that were not registered when they were made (after a failure). */
     private final Map<Integer, List<SequenceSplit>> pending = new HashMap<>();
     private int assignedEpoch;
     private boolean stopped;
 
-    EpochSplitEnumerator(SplitEnumeratorContext<SequenceSplit> context, List<String> files, int epochs,
-            EpochEnumeratorState state) {
+    EpochSplitEnumerator(SplitEnumeratorContext<SequenceSplit> context, List<String> files, boolean filesTogether,
+            int epochs, EpochEnumeratorState state) {
         this.context = context;
         this.files = files;
+        this.filesTogether = filesTogether;
         this.epochs = epochs;
         this.assignedEpoch = state.assignedEpoch;
         this.stopped = state.stopped;
@@ -72,11 +76,25 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
     private void assignEpoch(int epoch) {
         int readers = context.currentParallelism();
         Map<Integer, List<SequenceSplit>> assignment = new HashMap<>();
+        Map<Integer, List<Integer>> filesOf = new HashMap<>();
         for (int i = 0; i < files.size(); i++) {
             // Rotate files over readers so no reader always gets the largest file.
-            int reader = (i + epoch) % readers;
-            assignment.computeIfAbsent(reader, k -> new ArrayList<>()).add(SequenceSplit.file(epoch, i, files.get(i), 0));
+            filesOf.computeIfAbsent((i + epoch) % readers, k -> new ArrayList<>()).add(i);
         }
+        filesOf.forEach((reader, indices) -> {
+            List<SequenceSplit> splits = assignment.computeIfAbsent(reader, k -> new ArrayList<>());
+            if (filesTogether) {
+                List<String> paths = new ArrayList<>();
+                for (int i : indices) {
+                    paths.add(files.get(i));
+                }
+                splits.add(SequenceSplit.files(epoch, indices.get(0), paths, 0, -1));
+            } else {
+                for (int i : indices) {
+                    splits.add(SequenceSplit.file(epoch, i, files.get(i), 0));
+                }
+            }
+        });
         for (int r = 0; r < readers; r++) {
             assignment.computeIfAbsent(r, k -> new ArrayList<>()).add(SequenceSplit.endOfEpoch(epoch, r));
         }

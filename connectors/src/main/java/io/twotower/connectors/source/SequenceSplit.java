@@ -1,16 +1,21 @@
 package io.twotower.connectors.source;
 
+import java.util.List;
+
 import org.apache.flink.api.connector.source.SourceSplit;
 
 /**
- * Either one file read once in epoch {@code epoch} (from row {@code offset} of its shuffled order), or an
- * end-of-epoch marker: a reader that reaches the marker has read all its rows of that epoch.
+ * Either training files read once in epoch {@code epoch} (from row {@code offset} of their shuffled order): one
+ * notebook file, or the compact layout's parts together (their row groups are shuffled as one pool, so an epoch
+ * mixes every part from its first rows); or an end-of-epoch marker: a reader that reaches the marker has read all
+ * its rows of that epoch.
  */
 public final class SequenceSplit implements SourceSplit {
     final int epoch;
-    /** Index of the file in the source's file list; -1 for an end-of-epoch marker. */
+    /** Index of the (first) file in the source's file list; -1 for an end-of-epoch marker. */
     final int fileIndex;
-    final String path;
+    /** The files, read together; empty for a marker. */
+    final List<String> paths;
     /** Rows of this split's shuffled order already emitted. */
     final long offset;
     /** For markers: the reader subtask it was made for (split ids must be unique). */
@@ -21,25 +26,29 @@ public final class SequenceSplit implements SourceSplit {
      */
     final long epochBase;
 
-    private SequenceSplit(int epoch, int fileIndex, String path, long offset, int subtask, long epochBase) {
+    private SequenceSplit(int epoch, int fileIndex, List<String> paths, long offset, int subtask, long epochBase) {
         this.epoch = epoch;
         this.fileIndex = fileIndex;
-        this.path = path;
+        this.paths = List.copyOf(paths);
         this.offset = offset;
         this.subtask = subtask;
         this.epochBase = epochBase;
     }
 
     static SequenceSplit file(int epoch, int fileIndex, String path, long offset) {
-        return file(epoch, fileIndex, path, offset, -1);
+        return files(epoch, fileIndex, List.of(path), offset, -1);
     }
 
-    static SequenceSplit file(int epoch, int fileIndex, String path, long offset, long epochBase) {
-        return new SequenceSplit(epoch, fileIndex, path, offset, -1, epochBase);
+    /** {@code paths}, the first of them file {@code fileIndex} of the source's list. */
+    static SequenceSplit files(int epoch, int fileIndex, List<String> paths, long offset, long epochBase) {
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException("a file split needs at least one file");
+        }
+        return new SequenceSplit(epoch, fileIndex, paths, offset, -1, epochBase);
     }
 
     static SequenceSplit endOfEpoch(int epoch, int subtask) {
-        return new SequenceSplit(epoch, -1, "", 0, subtask, -1);
+        return new SequenceSplit(epoch, -1, List.of(), 0, subtask, -1);
     }
 
     boolean isEndOfEpoch() {
@@ -48,7 +57,7 @@ public final class SequenceSplit implements SourceSplit {
 
     /** This split, read up to {@code newOffset}, whose first row has epoch position {@code base}. */
     SequenceSplit withProgress(long newOffset, long base) {
-        return new SequenceSplit(epoch, fileIndex, path, newOffset, subtask, base);
+        return new SequenceSplit(epoch, fileIndex, paths, newOffset, subtask, base);
     }
 
     @Override
@@ -58,6 +67,7 @@ public final class SequenceSplit implements SourceSplit {
 
     @Override
     public String toString() {
-        return splitId() + (isEndOfEpoch() ? "" : " (" + path + " @" + offset + ")");
+        return splitId() + (isEndOfEpoch() ? "" : " (" + (paths.size() == 1 ? paths.get(0) : paths.size() + " files from "
+                + paths.get(0)) + " @" + offset + ")");
     }
 }

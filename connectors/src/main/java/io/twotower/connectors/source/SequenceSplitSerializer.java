@@ -10,10 +10,11 @@ import java.io.IOException;
 
 /**
  * Versioned bytes for {@link SequenceSplit}, checkpointed with the readers. Version 2 added the split's
- * epoch base; a version-1 split reads with none (its reader numbers it from its own count).
+ * epoch base; a version-1 split reads with none (its reader numbers it from its own count). Version 3 holds a list
+ * of files (the compact layout's parts read together); earlier versions' one file reads as a list of one.
  */
 public final class SequenceSplitSerializer implements SimpleVersionedSerializer<SequenceSplit> {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     @Override
     public int getVersion() {
@@ -26,7 +27,10 @@ public final class SequenceSplitSerializer implements SimpleVersionedSerializer<
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(split.epoch);
             out.writeInt(split.fileIndex);
-            out.writeUTF(split.path);
+            out.writeInt(split.paths.size());
+            for (String path : split.paths) {
+                out.writeUTF(path);
+            }
             out.writeLong(split.offset);
             out.writeInt(split.subtask);
             out.writeLong(split.epochBase);
@@ -36,18 +40,25 @@ public final class SequenceSplitSerializer implements SimpleVersionedSerializer<
 
     @Override
     public SequenceSplit deserialize(int version, byte[] serialized) throws IOException {
-        if (version != VERSION && version != 1) {
+        if (version < 1 || version > VERSION) {
             throw new IOException("unsupported sequence split version " + version);
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
             int epoch = in.readInt();
             int fileIndex = in.readInt();
-            String path = in.readUTF();
+            java.util.List<String> paths = new java.util.ArrayList<>();
+            if (version >= 3) {
+                for (int i = in.readInt(); i > 0; i--) {
+                    paths.add(in.readUTF());
+                }
+            } else {
+                paths.add(in.readUTF());
+            }
             long offset = in.readLong();
             int subtask = in.readInt();
             long epochBase = version >= 2 ? in.readLong() : -1;
             return fileIndex < 0 ? SequenceSplit.endOfEpoch(epoch, subtask)
-                    : SequenceSplit.file(epoch, fileIndex, path, offset, epochBase);
+                    : SequenceSplit.files(epoch, fileIndex, paths, offset, epochBase);
         }
     }
 }

@@ -42,15 +42,26 @@ public final class TrainingLayout implements Serializable {
     }
 
     /**
-     * The rows of training file {@code path} (index {@code fileIndex} of the data set's files) in the order the
-     * source reads them with {@code shuffleSeed} (the source uses SplitMix64.mix(seed, epoch, fileIndex)).
+     * The rows of training files {@code paths} (the first is index {@code fileIndex} of the data set's files) in the
+     * order the source reads them with {@code shuffleSeed} (the source uses SplitMix64.mix(seed, epoch, fileIndex)):
+     * one notebook file, or any number of the compact layout's parts, read as one pool of row groups.
      */
-    public SplitRows open(String path, int fileIndex, int numUsers, int numItems, long shuffleSeed, int windowLength,
-            int windowsPerUser) throws IOException {
-        return userSequences
-                ? new UserSequenceRows(path, numUsers, numItems, maxHistory, windowLength, windowsPerUser,
-                        shuffleBufferRows, shuffleSeed)
-                : new NotebookFileRows(path, fileIndex, numUsers, numItems, shuffleSeed, windowLength, windowsPerUser);
+    public SplitRows open(List<String> paths, int fileIndex, int numUsers, int numItems, long shuffleSeed,
+            int windowLength, int windowsPerUser) throws IOException {
+        if (userSequences) {
+            return new UserSequenceRows(paths, numUsers, numItems, maxHistory, windowLength, windowsPerUser,
+                    shuffleBufferRows, shuffleSeed);
+        }
+        if (paths.size() != 1) {
+            throw new IllegalArgumentException("a notebook split reads one file, got " + paths);
+        }
+        return new NotebookFileRows(paths.get(0), fileIndex, numUsers, numItems, shuffleSeed, windowLength,
+                windowsPerUser);
+    }
+
+    /** Whether an epoch's files are read together, as one split (the compact layout's parts). */
+    public boolean readsFilesTogether() {
+        return userSequences;
     }
 
     /**

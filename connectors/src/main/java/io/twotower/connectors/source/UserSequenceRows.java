@@ -6,15 +6,17 @@ import org.apache.flink.core.fs.Path;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * A part of the compact layout streamed into training rows with memory bounded by the shuffle buffer, whatever the
- * part's size: its row groups in an order shuffled per (seed, epoch, part), each user's sequence expanded into the
+ * Parts of the compact layout streamed into training rows with memory bounded by the shuffle buffer, whatever the
+ * parts' size: the row groups of all the parts as one pool, in an order shuffled per (seed, epoch) (so every stretch
+ * of the epoch mixes users of every part, not one part after another), each user's sequence expanded into the
  * notebook's rows (the t-th item as positive, the up to {@code maxHistory} items before it as history; with sequence
  * windows only the rows {@link SequenceWindows#forUser} selects), and the rows passed through a shuffle buffer of
  * {@code bufferRows} rows (fill it, then emit a random one and put the next row in its place; drain it randomly at
- * the end), the scheme tf.data and WebDataset use at scale. A buffer at least as large as the part makes the order
- * one uniform random permutation of the part's rows. Every random choice comes from the seed, so the order is the
+ * the end), the scheme tf.data and WebDataset use at scale. A buffer at least as large as the parts makes the order
+ * one uniform random permutation of their rows. One part's reader is open at a time (a row group decoded). Every random choice comes from the seed, so the order is the
  * same in every run and a restored reader finds its place by replaying.
  *
  * <p>The row id is (user, t): stable across epochs and runs, unique within the data set.
@@ -23,8 +25,13 @@ final class UserSequenceRows implements SplitRows {
     /** t is kept in the row id's low bits. */
     static final int T_BITS = 24;
 
-    private final String path;
-    private final UserSequenceFiles.Reader reader;
+    private final List<String> paths;
+    private final int numUsers;
+    private final int numItems;
+    /** Row group g of the pool is row group g - firstGroup[p] of part p, firstGroup[p] <= g < firstGroup[p + 1]. */
+    private final int[] firstGroup;
+    private UserSequenceFiles.Reader reader;
+    private int readerPart = -1;
     private final int maxHistory;
     private final int windowLength;
     private final int windowsPerUser;
@@ -47,19 +54,43 @@ final class UserSequenceRows implements SplitRows {
 
     UserSequenceRows(String path, int numUsers, int numItems, int maxHistory, int windowLength, int windowsPerUser,
             int bufferRows, long shuffleSeed) throws IOException {
+        this(List.of(path), numUsers, numItems, maxHistory, windowLength, windowsPerUser, bufferRows, shuffleSeed);
+    }
+
+    UserSequenceRows(List<String> paths, int numUsers, int numItems, int maxHistory, int windowLength,
+            int windowsPerUser, int bufferRows, long shuffleSeed) throws IOException {
         if (bufferRows <= 0) {
             throw new IllegalArgumentException("The shuffle buffer must hold at least one row, got " + bufferRows);
         }
-        this.path = path;
+        this.paths = List.copyOf(paths);
+        this.numUsers = numUsers;
+        this.numItems = numItems;
         this.maxHistory = maxHistory;
         this.windowLength = windowLength;
         this.windowsPerUser = windowsPerUser;
-        this.reader = UserSequenceFiles.Reader.open(new Path(path), numUsers, numItems);
-        this.groupOrder = NotebookFileRows.shuffledOrder(reader.rowGroups(), SplitMix64.mix(shuffleSeed, 1));
+        this.firstGroup = new int[paths.size() + 1];
+        for (int p = 0; p < paths.size(); p++) {
+            openPart(p);
+            firstGroup[p + 1] = firstGroup[p] + reader.rowGroups();
+        }
+        // One part: the order of before parts were pooled (the same call on the same count).
+        this.groupOrder = NotebookFileRows.shuffledOrder(firstGroup[paths.size()], SplitMix64.mix(shuffleSeed, 1));
         this.rng = new SplitMix64(SplitMix64.mix(shuffleSeed, 2));
         sequences = new int[bufferRows][];
         users = new int[bufferRows];
         positions = new int[bufferRows];
+    }
+
+    private void openPart(int part) throws IOException {
+        if (readerPart == part) {
+            return;
+        }
+        if (reader != null) {
+            reader.close();
+            reader = null;
+        }
+        reader = UserSequenceFiles.Reader.open(new Path(paths.get(part)), numUsers, numItems);
+        readerPart = part;
     }
 
     @Override
@@ -106,23 +137,40 @@ final class UserSequenceRows implements SplitRows {
     }
 
     private boolean nextUser() throws IOException {
-        while (!reader.next()) {
+        // Before the first seek the reader is only the last part opened for its row-group count: nothing is read.
+        while (nextGroup == 0 || !reader.next()) {
             if (nextGroup >= groupOrder.length) {
                 sequence = null;
                 return false;
             }
-            reader.seekRowGroup(groupOrder[nextGroup++]);
+            int g = groupOrder[nextGroup++];
+            int part = partOf(g);
+            openPart(part);
+            reader.seekRowGroup(g - firstGroup[part]);
         }
         int n = reader.length();
         if (n >= 1 << T_BITS) {
-            throw new IOException(String.format("%s: user %d has %d training items; at most %d are supported", path,
-                    reader.user(), n, (1 << T_BITS) - 1));
+            throw new IOException(String.format("%s: user %d has %d training items; at most %d are supported",
+                    paths.get(readerPart), reader.user(), n, (1 << T_BITS) - 1));
         }
         sequence = Arrays.copyOf(reader.items(), n);
         user = reader.user();
         ts = rowsOf(n, maxHistory, windowLength, windowsPerUser);
         nextT = 0;
         return true;
+    }
+
+    /** The part that pool row group {@code g} belongs to. */
+    private int partOf(int g) {
+        int p = java.util.Arrays.binarySearch(firstGroup, g);
+        // An exact hit may be the start of empty parts too: take the last part starting at g.
+        if (p >= 0) {
+            while (p + 1 < firstGroup.length - 1 && firstGroup[p + 1] == g) {
+                p++;
+            }
+            return p;
+        }
+        return -p - 2;
     }
 
     /** The t's of a user's rows: all of 0..n-1, or the sequence windows' rows. */
@@ -163,6 +211,8 @@ final class UserSequenceRows implements SplitRows {
 
     @Override
     public void close() throws IOException {
-        reader.close();
+        if (reader != null) {
+            reader.close();
+        }
     }
 }

@@ -19,10 +19,20 @@ class SequenceSplitSerializerTest {
         SequenceSplit back = serializer.deserialize(serializer.getVersion(), serializer.serialize(split));
         assertThat(back.epoch).isEqualTo(3);
         assertThat(back.fileIndex).isEqualTo(2);
-        assertThat(back.path).isEqualTo("file:///data/part-2.parquet");
+        assertThat(back.paths).containsExactly("file:///data/part-2.parquet");
         assertThat(back.offset).isEqualTo(17);
         assertThat(back.epochBase).isEqualTo(1200);
         assertThat(back.splitId()).isEqualTo(split.splitId());
+    }
+
+    @Test
+    void partsReadTogetherRoundTripInOrder() throws IOException {
+        SequenceSplit split = SequenceSplit.files(1, 0, java.util.List.of("s3://b/p0.parquet", "s3://b/p1.parquet",
+                "s3://b/p2.parquet"), 5, -1);
+        SequenceSplit back = serializer.deserialize(serializer.getVersion(), serializer.serialize(split));
+        assertThat(back.paths).containsExactly("s3://b/p0.parquet", "s3://b/p1.parquet", "s3://b/p2.parquet");
+        assertThat(back.offset).isEqualTo(5);
+        assertThat(back.splitId()).isEqualTo("epoch-1-file-0");
     }
 
     @Test
@@ -44,6 +54,7 @@ class SequenceSplitSerializerTest {
             out.writeInt(-1);
         }
         SequenceSplit back = serializer.deserialize(1, bytes.toByteArray());
+        assertThat(back.paths).containsExactly("file:///data/train.parquet");
         assertThat(back.offset).isEqualTo(40);
         assertThat(back.epochBase).isEqualTo(-1);
         assertThatThrownBy(() -> serializer.deserialize(9, bytes.toByteArray())).hasMessageContaining("version 9");

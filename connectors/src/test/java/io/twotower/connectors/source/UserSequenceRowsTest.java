@@ -244,4 +244,44 @@ class UserSequenceRowsTest {
     private static List<Long> ids(List<SequenceRow> rows) {
         return rows.stream().map(r -> r.rowId).toList();
     }
+
+    /**
+     * The parts of an epoch are read as one pool of row groups: every row of every part once (the notebook's
+     * rows), users of both parts mixed from the first rows on (not one part after the other), a seeded order, and a
+     * restored reader that skips the rows it emitted continues exactly; an empty part changes nothing.
+     */
+    @Test
+    void partsReadTogetherMixFromTheStartAndResumeExactly(@TempDir java.nio.file.Path dir) throws Exception {
+        int[][] seqs = sequences(8);
+        List<String> parts = new ArrayList<>();
+        UserSequenceFiles.Writer[] writers = new UserSequenceFiles.Writer[3];
+        for (int p = 0; p < 3; p++) {
+            Path path = new Path(dir.resolve("part-" + p + ".parquet").toString());
+            writers[p] = new UserSequenceFiles.Writer(path, 1024);
+            parts.add(path.toString());
+        }
+        for (int u = 0; u < seqs.length; u++) {
+            if (seqs[u].length > 0) {
+                // Parts 0 and 2 by parity of the user; part 1 stays empty.
+                writers[u % 2 == 0 ? 0 : 2].add(u, seqs[u], 0, seqs[u].length);
+            }
+        }
+        for (UserSequenceFiles.Writer w : writers) {
+            w.close();
+        }
+        List<SequenceRow> all = readAll(new UserSequenceRows(parts, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 5));
+        assertThat(multiset(all)).isEqualTo(notebookRows(seqs, 0));
+        // The first tenth of the epoch already holds users of both parts.
+        java.util.Set<Integer> parities = new java.util.HashSet<>();
+        for (SequenceRow r : all.subList(0, all.size() / 10)) {
+            parities.add(r.user % 2);
+        }
+        assertThat(parities).containsExactlyInAnyOrder(0, 1);
+        List<SequenceRow> again = readAll(new UserSequenceRows(parts, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 5));
+        assertThat(again).usingRecursiveFieldByFieldElementComparator().isEqualTo(all);
+        UserSequenceRows restored = new UserSequenceRows(parts, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 5);
+        restored.skip(333);
+        assertThat(readAll(restored)).usingRecursiveFieldByFieldElementComparator()
+                .isEqualTo(all.subList(333, all.size()));
+    }
 }

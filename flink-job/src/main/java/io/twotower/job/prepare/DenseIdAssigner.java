@@ -59,6 +59,7 @@ public final class DenseIdAssigner extends AbstractStreamOperator<IdJoinRow>
     @Override
     public void endInput() throws Exception {
         writer.close();
+        LOG.info("Wrote {}: {} distinct {}", path, writer.size(), kind);
         output.collect(FACTS, new StreamRecord<>(PrepareFact.count(kind, writer.size())));
         if (PrepareFact.ITEMS.equals(kind)) {
             output.collect(CATALOG, new StreamRecord<>(new ItemCounts((int) writer.size(), new int[0])));

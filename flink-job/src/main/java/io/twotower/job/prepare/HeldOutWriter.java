@@ -94,6 +94,7 @@ public final class HeldOutWriter extends AbstractStreamOperator<PrepareFact>
     @Override
     public void endInput() throws Exception {
         firstWriter.close();
+        LOG.info("Wrote {}: {} rows", first, firstWriter.rows());
         if (rows == Rows.TRAINING) {
             output.collect(new StreamRecord<>(PrepareFact.count(PrepareFact.TRAIN_ROWS, firstWriter.rows())));
             return;

@@ -26,6 +26,7 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
     private static final long serialVersionUID = 1L;
 
     private static final int BUFFER_BYTES = 1 << 16;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InteractionFileReader.class);
 
     private final String userColumn;
     private final String itemColumn;
@@ -43,10 +44,14 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
     public void flatMap(Integer fileIndex, Collector<Interaction> out) throws Exception {
         String file = files.get(fileIndex);
         Path path = new Path(file);
+        long start = System.nanoTime();
         long rows = file.endsWith(".parquet") ? readParquet(fileIndex, path, out) : readCsv(fileIndex, path, out);
         if (rows == 0) {
             throw new IOException(path + ": the file has no interactions");
         }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        LOG.info("Read {} interactions from {} in {} s ({} rows/s)", rows, path, String.format("%.1f", seconds),
+                String.format("%.0f", rows / Math.max(seconds, 1e-9)));
     }
 
     private long readCsv(int fileIndex, Path path, Collector<Interaction> out) throws IOException {

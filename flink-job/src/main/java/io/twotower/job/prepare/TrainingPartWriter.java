@@ -64,6 +64,8 @@ public final class TrainingPartWriter extends AbstractStreamOperator<PrepareFact
         for (int p = 0; p < parts; p++) {
             if (writers[p] != null) {
                 writers[p].close();
+                LOG.info("Wrote training part {}: {} users, {} interactions", UserSequenceFiles.partName(p),
+                        writers[p].users(), writers[p].interactions());
                 output.collect(new StreamRecord<>(PrepareFact.part(p, writers[p].users(), writers[p].interactions())));
                 writers[p] = null;
             }

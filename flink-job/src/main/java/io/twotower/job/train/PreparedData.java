@@ -4,7 +4,6 @@ import io.twotower.connectors.dataset.DatasetLayout;
 import io.twotower.connectors.dataset.DatasetManifest;
 import io.twotower.connectors.dataset.IdMapFile;
 import io.twotower.connectors.dataset.SequenceFiles;
-import io.twotower.connectors.dataset.Sequences;
 import io.twotower.connectors.source.TrainingLayout;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
@@ -77,10 +76,13 @@ public final class PreparedData {
                 throw new IOException(layout.train() + ": no rows");
             }
         }
-        Sequences validation = SequenceFiles.read(layout.validation(), users, items);
+        // Streamed, as the training files: a check and a count, nothing kept (one row per user can be millions).
+        long validationRows = SequenceFiles.forEach(layout.validation(), users, items, (user, pos, history, n) -> { });
         Path test = layout.test();
-        int testRows = test.getFileSystem().exists(test) ? SequenceFiles.read(test, users, items).size() : 0;
-        return new PreparedData(layout, users, items, files, manifest, rows, validation.size(), testRows);
+        long testRows = test.getFileSystem().exists(test)
+                ? SequenceFiles.forEach(test, users, items, (user, pos, history, n) -> { }) : 0;
+        return new PreparedData(layout, users, items, files, manifest, rows, Math.toIntExact(validationRows),
+                Math.toIntExact(testRows));
     }
 
     /** How the source reads {@link #trainFiles}: the notebook's files, or the compact parts with a shuffle buffer. */
