@@ -1,7 +1,9 @@
 package io.twotower.job.prepare;
 
 import io.twotower.connectors.parquet.ParquetRows;
-import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichFlatMapFunction;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.util.Collector;
@@ -22,7 +24,7 @@ import java.util.zip.GZIPInputStream;
  * from a text or an integer column). A bounded job must fail fast on bad input, so any problem fails with the file,
  * the line or row, and the column.
  */
-public final class InteractionFileReader implements FlatMapFunction<Integer, Interaction> {
+public final class InteractionFileReader extends RichFlatMapFunction<Integer, Interaction> {
     private static final long serialVersionUID = 1L;
 
     private static final int BUFFER_BYTES = 1 << 16;
@@ -40,8 +42,28 @@ public final class InteractionFileReader implements FlatMapFunction<Integer, Int
         this.timeColumn = timeColumn;
     }
 
+    /** The interactions this subtask has read: the job's progress (the Flink metric {@code interactionsRead}). */
+    private transient Counter read;
+
     @Override
-    public void flatMap(Integer fileIndex, Collector<Interaction> out) throws Exception {
+    public void open(OpenContext openContext) {
+        read = getRuntimeContext().getMetricGroup().counter("interactionsRead");
+    }
+
+    @Override
+    public void flatMap(Integer fileIndex, Collector<Interaction> downstream) throws Exception {
+        Collector<Interaction> out = new Collector<>() {
+            @Override
+            public void collect(Interaction i) {
+                read.inc();
+                downstream.collect(i);
+            }
+
+            @Override
+            public void close() {
+                downstream.close();
+            }
+        };
         String file = files.get(fileIndex);
         Path path = new Path(file);
         long start = System.nanoTime();

@@ -19,7 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code prepare} batch job: interaction logs (CSV, gzip CSV or Parquet) to the notebook's prepared-data layout.
+ * The {@code prepare} batch job: interaction logs (CSV, gzip CSV or Parquet) to a prepared-data folder, in the
+ * notebook's layout or the compact one ({@link TrainingDataLayout}).
  * Files are read in parallel and every stage after is parallel or streams through Flink's external sort, so memory
  * does not grow with the log (see {@link #build}).
  */
