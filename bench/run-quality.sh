@@ -3,6 +3,7 @@
 # early stopping, on the same prepared data; the best configuration over 3 seeds. One command, one report:
 #
 #   bench/run-quality.sh [--seeds 42,43,44] [--out DIR] [--jar JAR] [--configs name,name,...]
+#                        [--layout notebook|user-sequences]   (prepare's training-data layout; default notebook)
 #
 #   seed        the notebook's model (conf/twotower.yaml defaults), one run per seed
 #   quality     conf/twotower-history.yaml (the history tower; conf/twotower-quality.yaml until 71f5e17), one run per seed
@@ -33,6 +34,7 @@ OUT=""
 JAR="${BENCH_JAR:-/tmp/bench-job.jar}"
 CONFIGS="seed,quality,quality-uniform,quality-nologq,quality-mean,quality-inbatch,quality-idtower,quality-scale10"
 RATINGS="$ROOT/data/movielens-small/ratings.csv"
+LAYOUT=notebook
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -40,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT="$2"; shift 2 ;;
     --jar) JAR="$2"; shift 2 ;;
     --configs) CONFIGS="$2"; shift 2 ;;
+    --layout) LAYOUT="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument $1" >&2; usage 2 ;;
   esac
@@ -75,7 +78,7 @@ for name in "${CONFIG_LIST[@]}"; do config_args "$name" >/dev/null || exit 2; do
 
 DATA="$OUT/data"
 if [[ ! -f "$DATA/sequences_val.parquet" ]]; then
-  java -jar "$JAR" prepare --input "$RATINGS" --output "$DATA" >"$OUT/prepare.log" 2>&1
+  java -jar "$JAR" prepare --input "$RATINGS" --output "$DATA" --layout "$LAYOUT" >"$OUT/prepare.log" 2>&1
 fi
 for name in "${CONFIG_LIST[@]}"; do
   seeds=("${SEED_LIST[@]}")
