@@ -24,7 +24,7 @@ import java.util.Locale;
 /**
  * The compact layout's parts decoded two ways, on the same files, alternately: flink-parquet's vectorized
  * {@link ParquetColumnarRowInputFormat} (batches of column vectors, each user's list as {@link ArrayData}) against
- * the Parquet column API the training source uses ({@link UserSequenceFiles.Reader}); prints interactions/s.
+ * the Parquet column API the training source uses ({@link UserSequenceFiles#forEachUser}, its reader); prints interactions/s.
  * {@code bench/run-flink-parquet.sh DIR [reps]}.
  */
 public final class ColumnarReadSpeed {
@@ -68,17 +68,11 @@ public final class ColumnarReadSpeed {
             long t1 = System.nanoTime();
             long[] column = {0, 0};
             for (DatasetManifest.Part part : manifest.parts) {
-                try (UserSequenceFiles.Reader r = UserSequenceFiles.Reader.open(
-                        new Path(layout.userSequences(), part.file), users, items)) {
-                    for (int g = 0; g < r.rowGroups(); g++) {
-                        r.seekRowGroup(g);
-                        while (r.next()) {
-                            int n = r.length();
+                UserSequenceFiles.forEachUser(new Path(layout.userSequences(), part.file), users, items,
+                        (user, seq, n, row) -> {
                             column[0] += n;
-                            column[1] += r.user() + (n > 0 ? r.items()[n - 1] : 0);
-                        }
-                    }
-                }
+                            column[1] += user + (n > 0 ? seq[n - 1] : 0);
+                        });
             }
             double columnSeconds = (System.nanoTime() - t1) / 1e9;
             if (flink[0] != column[0] || flink[1] != column[1]) {

@@ -28,8 +28,9 @@ final class UserSequenceRows implements SplitRows {
     private final List<String> paths;
     private final int numUsers;
     private final int numItems;
-    /** Row group g of the pool is row group g - firstGroup[p] of part p, firstGroup[p] <= g < firstGroup[p + 1]. */
-    private final int[] firstGroup;
+    /** Row group g of the pool is row group groupIndex[g] of part groupPart[g]. */
+    private final int[] groupPart;
+    private final int[] groupIndex;
     private UserSequenceFiles.Reader reader;
     private int readerPart = -1;
     private final int maxHistory;
@@ -68,13 +69,23 @@ final class UserSequenceRows implements SplitRows {
         this.maxHistory = maxHistory;
         this.windowLength = windowLength;
         this.windowsPerUser = windowsPerUser;
-        this.firstGroup = new int[paths.size() + 1];
+        int[] groups = new int[paths.size()];
+        int total = 0;
         for (int p = 0; p < paths.size(); p++) {
             openPart(p);
-            firstGroup[p + 1] = firstGroup[p] + reader.rowGroups();
+            groups[p] = reader.rowGroups();
+            total += groups[p];
+        }
+        this.groupPart = new int[total];
+        this.groupIndex = new int[total];
+        for (int p = 0, g = 0; p < paths.size(); p++) {
+            for (int i = 0; i < groups[p]; i++, g++) {
+                groupPart[g] = p;
+                groupIndex[g] = i;
+            }
         }
         // One part: the order of before parts were pooled (the same call on the same count).
-        this.groupOrder = NotebookFileRows.shuffledOrder(firstGroup[paths.size()], SplitMix64.mix(shuffleSeed, 1));
+        this.groupOrder = NotebookFileRows.shuffledOrder(total, SplitMix64.mix(shuffleSeed, 1));
         this.rng = new SplitMix64(SplitMix64.mix(shuffleSeed, 2));
         sequences = new int[bufferRows][];
         users = new int[bufferRows];
@@ -144,9 +155,8 @@ final class UserSequenceRows implements SplitRows {
                 return false;
             }
             int g = groupOrder[nextGroup++];
-            int part = partOf(g);
-            openPart(part);
-            reader.seekRowGroup(g - firstGroup[part]);
+            openPart(groupPart[g]);
+            reader.seekRowGroup(groupIndex[g]);
         }
         int n = reader.length();
         if (n >= 1 << T_BITS) {
@@ -158,19 +168,6 @@ final class UserSequenceRows implements SplitRows {
         ts = rowsOf(n, maxHistory, windowLength, windowsPerUser);
         nextT = 0;
         return true;
-    }
-
-    /** The part that pool row group {@code g} belongs to. */
-    private int partOf(int g) {
-        int p = java.util.Arrays.binarySearch(firstGroup, g);
-        // An exact hit may be the start of empty parts too: take the last part starting at g.
-        if (p >= 0) {
-            while (p + 1 < firstGroup.length - 1 && firstGroup[p + 1] == g) {
-                p++;
-            }
-            return p;
-        }
-        return -p - 2;
     }
 
     /** The t's of a user's rows: all of 0..n-1, or the sequence windows' rows. */

@@ -59,10 +59,12 @@ public final class DenseIdAssigner extends AbstractStreamOperator<IdJoinRow>
     @Override
     public void endInput() throws Exception {
         writer.close();
-        LOG.info("Wrote {}: {} distinct {}", path, writer.size(), kind);
-        output.collect(FACTS, new StreamRecord<>(PrepareFact.count(kind, writer.size())));
+        long ids = writer.size();
+        writer = null;
+        LOG.info("Wrote {}: {} distinct {}", path, ids, kind);
+        output.collect(FACTS, new StreamRecord<>(PrepareFact.count(kind, ids)));
         if (PrepareFact.ITEMS.equals(kind)) {
-            output.collect(CATALOG, new StreamRecord<>(new ItemCounts((int) writer.size(), new int[0])));
+            output.collect(CATALOG, new StreamRecord<>(new ItemCounts((int) ids, new int[0])));
         }
     }
 

@@ -94,15 +94,15 @@ public final class HeldOutWriter extends AbstractStreamOperator<PrepareFact>
     @Override
     public void endInput() throws Exception {
         firstWriter.close();
-        LOG.info("Wrote {}: {} rows", first, firstWriter.rows());
-        if (rows == Rows.TRAINING) {
-            output.collect(new StreamRecord<>(PrepareFact.count(PrepareFact.TRAIN_ROWS, firstWriter.rows())));
-            return;
-        }
-        output.collect(new StreamRecord<>(PrepareFact.count(PrepareFact.VAL_ROWS, firstWriter.rows())));
+        long firstRows = firstWriter.rows();
+        firstWriter = null;
+        LOG.info("Wrote {}: {} rows", first, firstRows);
+        output.collect(new StreamRecord<>(PrepareFact.count(
+                rows == Rows.TRAINING ? PrepareFact.TRAIN_ROWS : PrepareFact.VAL_ROWS, firstRows)));
         if (secondWriter != null) {
             secondWriter.close();
             output.collect(new StreamRecord<>(PrepareFact.count(PrepareFact.TEST_ROWS, secondWriter.rows())));
+            secondWriter = null;
         }
     }
 

@@ -70,16 +70,13 @@ public final class ItemIndexJoin extends KeyedProcessFunction<String, IdJoinRow,
         super.close();
     }
 
+    /** {@code r} turned into a row of the user join, in place (no second object for each of the log's rows). */
     private IdJoinRow userEvent(IdJoinRow r, int itemIndex) {
-        IdJoinRow e = new IdJoinRow();
-        e.key = r.user;
-        e.kind = IdJoinRow.EVENT;
-        e.index = itemIndex;
-        e.timestamp = r.timestamp;
-        e.tie = tieBreak.primary(seed, r.user, r.key, itemIndex);
-        e.tie2 = tieBreak.secondary(itemIndex);
-        e.file = r.file;
-        e.row = r.row;
-        return e;
+        r.tie = tieBreak.primary(seed, r.user, r.key, itemIndex);
+        r.tie2 = tieBreak.secondary(itemIndex);
+        r.key = r.user;
+        r.user = null;
+        r.index = itemIndex;
+        return r;
     }
 }

@@ -14,7 +14,8 @@ public class PrepareFact {
     public static final String BASELINE = "baseline";
 
     public String kind;
-    /** A baseline's split and name ({@code held_out_interactions/most_popular}). */
+    /** A baseline's split ({@code held_out_interactions} or {@code test_interactions}) and name. */
+    public String split = "";
     public String name = "";
     public int part;
     /** The count; a part's users; a baseline's hits. */
@@ -40,7 +41,8 @@ public class PrepareFact {
 
     static PrepareFact baseline(String split, String name, long hits, long rows) {
         PrepareFact f = count(BASELINE, hits);
-        f.name = split + "/" + name;
+        f.split = split;
+        f.name = name;
         f.total = rows;
         return f;
     }

@@ -70,8 +70,7 @@ public final class PrepareSummaryWriter extends AbstractStreamOperator<String>
                 counts.merge(PrepareFact.TRAIN_ROWS, f.total, Long::sum);
                 break;
             case PrepareFact.BASELINE:
-                String[] name = f.name.split("/", 2);
-                long[] tally = baselines.get(name[0]).get(name[1]);
+                long[] tally = baselines.get(f.split).get(f.name);
                 tally[0] += f.value;
                 tally[1] += f.total;
                 break;
