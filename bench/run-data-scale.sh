@@ -14,8 +14,9 @@
 #   bytes      the training data on disk: sequences_train.parquet against user_sequences/ (the held-out files and
 #              id maps are the same in both)
 #   source     flink-job/src/test/java/io/twotower/job/bench/SourceThroughput.java: train's source and negative
-#              sampler for one epoch into a counting no-op trainer, parallelism 1 and 2 (of the samplers; the source
-#              has one reader), per layout: rows/s, peak RSS; the compact layout's runs with --source-xmx (a heap that
+#              sampler for one epoch into a counting no-op trainer, parallelism 1 and 2 (of the samplers, one reader)
+#              and, for the compact layout, "p2r2": parallelism 2 with 2 readers (readers: 2, each a share of the
+#              parts), per layout: rows/s, peak RSS; the compact layout's runs with --source-xmx (a heap that
 #              does not grow with the data: the reader streams), the notebook's with --xmx (it reads a file whole)
 #   trainer    at --trainer-size only: one epoch of the real `train` (conf/twotower.yaml) on the compact layout, for
 #              the examples/s the source must outrun
@@ -120,9 +121,12 @@ for n in "${NS[@]}"; do
     [[ -d "$d/$layout" ]] || continue
     heap="$XMX"; [[ $layout == compact ]] && heap="$SOURCE_XMX"
     ps=(1 2); ((n > NOTEBOOK_MAX)) && ps=(1)
+    [[ $layout == compact ]] && ps=(1 2 2r2)
     for p in "${ps[@]}"; do
+      readers=1; [[ $p == *r2 ]] && readers=2
       timed "source-$layout-$n-p$p" java "-Xmx$heap" "-Dlog.file=$OUT/source-$layout-$n-p$p.flink.log" \
-        -cp "$OUT/classes:$JAR" io.twotower.job.bench.SourceThroughput --data "$d/$layout" --parallelism "$p"
+        -cp "$OUT/classes:$JAR" io.twotower.job.bench.SourceThroughput --data "$d/$layout" --parallelism "${p%r2}" \
+        --readers "$readers"
       grep -h '^source ' "$OUT/source-$layout-$n-p$p.log" | sed 's/^/   /' || true
     done
   done

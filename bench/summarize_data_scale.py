@@ -69,23 +69,24 @@ def main():
         print('Compact output at parallelism 1 the same as at parallelism 2 (by content, PreparedDigest.java): ' +
               ', '.join(f'{int(n):,}: {v}' for n, v in same.items()))
     print()
-    print('| interactions | layout | parallelism | rows | seconds | rows/s | heap after GC MiB | -Xmx MiB | peak RSS MiB |')
-    print('|---:|---|---:|---:|---:|---:|---:|---:|---:|')
+    print('| interactions | layout | parallelism | readers | rows | seconds | rows/s | heap after GC MiB | -Xmx MiB '
+          '| peak RSS MiB |')
+    print('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for s in sizes:
         n = s['n']
         for layout in ('notebook', 'compact'):
-            for p in (1, 2):
+            for p in ('1', '2', '2r2'):
                 log = os.path.join(out, f'source-{layout}-{n}-p{p}.log')
                 if not os.path.exists(log):
                     continue
                 line = next((l for l in open(log) if l.startswith('source ')), None)
                 if line is None:
                     w = kv(os.path.join(out, f'source-{layout}-{n}-p{p}.wall'))
-                    print(f"| {int(n):,} | {layout} | {p} | failed (rc {w.get('rc', '?')}) | | | | | "
+                    print(f"| {int(n):,} | {layout} | {p[0]} | {p[2:] or 1} | failed (rc {w.get('rc', '?')}) | | | | | "
                           f"{rss_mib(log[:-4] + '.time') or '-'} |")
                     continue
                 d = kv_line(line)
-                print(f"| {int(n):,} | {layout} | {p} | {int(d['rows']):,} | {float(d['seconds']):.1f} | "
+                print(f"| {int(n):,} | {layout} | {d['parallelism']} | {d.get('readers', '1')} | {int(d['rows']):,} | {float(d['seconds']):.1f} | "
                       f"{float(d['rows_per_s']):,.0f} | {d['heap_after_gc_mb']} | {d['heap_max_mb']} | "
                       f"{rss_mib(log[:-4] + '.time')} |")
     for log in sorted(glob.glob(os.path.join(out, 'trainer-compact-*[0-9].log'))):

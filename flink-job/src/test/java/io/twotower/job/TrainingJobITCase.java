@@ -414,6 +414,20 @@ class TrainingJobITCase {
                 false);
     }
 
+    /**
+     * Two readers of the compact layout's parts (readers: 2), each a share of the parts, numbered as one epoch and
+     * held within a read-ahead of 64 rows of the trainer: at parallelism 2 with an injected failure, the run repeats
+     * an uninterrupted one at parallelism 1 bit for bit (the order depends on the readers, not the parallelism).
+     */
+    @Test
+    void parallelReadersFailoverResumesExactly(@TempDir Path dir) throws Exception {
+        Path compact = PrepareJobITCase.prepareSyntheticCompact(dir, 160, 200, 8, 25, 7, 2);
+        TwoTowerConfig config = SMALL.withValues(Map.of("epochs", 3, "shuffle_buffer", 300, "readers", 2,
+                "read_ahead", 64), "test");
+        assertThat(TrainingJob.readers(config, PreparedData.validate(compact.toString()))).isEqualTo(2);
+        failoverResumesExactly(config, compact, dir, 1000, false);
+    }
+
     /** Every-position training of the sequence tower reads the compact layout's windows like the notebook's. */
     @Test
     void compactLayoutSequenceWindowsResumeExactly(@TempDir Path dir) throws Exception {

@@ -70,6 +70,10 @@ public final class TwoTowerConfig implements Serializable {
         DEFAULTS.put("item_tower_mlp", "auto");
         // Data scale (issue 14): the compact layout's reader shuffles through a buffer of this many training rows.
         DEFAULTS.put("shuffle_buffer", 1_000_000);
+        // ... read by this many parallel readers, each a share of the parts (the epoch's order depends on it).
+        DEFAULTS.put("readers", 1);
+        // ... each at most this many epoch positions ahead of the trainer (which bounds its reorder buffer).
+        DEFAULTS.put("read_ahead", 16_384);
     }
 
     private final Map<String, Object> values;
@@ -227,6 +231,8 @@ public final class TwoTowerConfig implements Serializable {
         }
         oneOf("item_tower_mlp", "auto", "true", "false");
         positive("shuffle_buffer");
+        positive("readers");
+        positive("read_ahead");
         if (sequenceTower() && dModel() % sequenceHeads() != 0) {
             throw outOfRange("sequence_heads", "must divide d_model (" + dModel() + ")");
         }
@@ -330,6 +336,16 @@ public final class TwoTowerConfig implements Serializable {
      * uniform random permutation); the notebook's layout is always one exact permutation per file.
      */
     public int shuffleBuffer() { return integer("shuffle_buffer"); }
+    /**
+     * Parallel readers of the compact layout's parts (at most one a part; the notebook's file has one). An epoch's
+     * order is a function of the seed and this count, never of the job's parallelism, so it is a training setting.
+     */
+    public int readers() { return integer("readers"); }
+    /**
+     * With parallel readers: epoch positions a reader may emit beyond the trainer's progress, so the trainer's reorder
+     * buffer holds at most this many examples however unevenly the readers run.
+     */
+    public int readAhead() { return integer("read_ahead"); }
     /**
      * Whether {@code train} trains a sequence tower at every position of each row's window (one causal pass
      * predicts every item of the history and the positive) rather than at the last position only.

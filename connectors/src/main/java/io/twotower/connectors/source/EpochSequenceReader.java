@@ -3,6 +3,7 @@ package io.twotower.connectors.source;
 import io.twotower.common.SplitMix64;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.core.io.InputStatus;
 
@@ -25,6 +26,11 @@ import java.util.concurrent.CompletableFuture;
  * <p>Every row carries its epoch position: its index among the rows this reader emitted in the epoch.
  * Keyed operators downstream interleave their outputs in a timing-dependent order; the trainer restores
  * this one from the positions, so a run is reproducible at any parallelism.
+ *
+ * <p>With parallel readers (a merged split) the position is the row's place in the epoch merged over every reader's
+ * share ({@link EpochPositions}), and the reader emits a row only while its position is below the trainer's progress
+ * ({@link TrainerProgressEvent}) plus the read-ahead: otherwise it reports nothing available until the next progress
+ * event arrives, so no reader runs unboundedly ahead of the one the trainer waits for.
  */
 final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSplit> {
     private final int numUsers;
@@ -38,6 +44,11 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     private boolean noMoreSplits;
 
     private final TrainingLayout layout;
+    /** Merged splits: positions beyond the trainer's progress a reader may emit (0: any). */
+    private final long readAhead;
+    private TrainerProgressEvent progress;
+    /** The current split's epoch numbering when it is merged, else null. */
+    private EpochPositions merged;
     private SequenceSplit current;
     private SplitRows rows;
     private long position;
@@ -51,12 +62,13 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     }
 
     EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength, int windowsPerUser) {
-        this(numUsers, numItems, seed, windowLength, windowsPerUser, TrainingLayout.notebook());
+        this(numUsers, numItems, seed, windowLength, windowsPerUser, TrainingLayout.notebook(), 0);
     }
 
     EpochSequenceReader(int numUsers, int numItems, long seed, int windowLength, int windowsPerUser,
-            TrainingLayout layout) {
+            TrainingLayout layout, long readAhead) {
         this.layout = layout;
+        this.readAhead = readAhead;
         this.windowsPerUser = windowsPerUser;
         this.numUsers = numUsers;
         this.numItems = numItems;
@@ -86,18 +98,67 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
                 }
                 open(next);
             }
+            long rowPosition = base + position;
+            if (merged != null) {
+                if (position >= current.readerRows[current.subtask]) {
+                    // Every row of this reader's share was emitted; the split must end here.
+                    requireEnd(rows, current);
+                    continue;
+                }
+                rowPosition = merged.position(current.subtask, position);
+            }
+            if (merged != null && rowPosition >= limit()) {
+                // Ahead of the trainer by the read-ahead: wait for its progress (handleSourceEvents).
+                availability = new CompletableFuture<>();
+                return InputStatus.NOTHING_AVAILABLE;
+            }
             SequenceRow row = new SequenceRow();
             if (rows.next(row)) {
                 row.epoch = current.epoch;
-                row.position = base + position;
+                row.position = rowPosition;
                 output.collect(row);
                 position++;
                 emittedThisEpoch++;
                 return InputStatus.MORE_AVAILABLE;
             }
+            if (merged != null) {
+                throw new IllegalStateException(String.format("%s holds only %d of the %d rows the epoch was numbered "
+                        + "by; were its files changed after the job started?", current, position,
+                        current.readerRows[current.subtask]));
+            }
             rows.close();
             current = null;
             rows = null;
+            merged = null;
+        }
+    }
+
+    /** Closes the current split, which must have no more rows than its count said. */
+    private void requireEnd(SplitRows splitRows, SequenceSplit split) throws Exception {
+        if (splitRows.next(new SequenceRow())) {
+            throw new IllegalStateException(String.format("%s holds more than the %d rows the epoch was numbered by; "
+                    + "were its files changed after the job started?", split, split.readerRows[split.subtask]));
+        }
+        splitRows.close();
+        current = null;
+        rows = null;
+        merged = null;
+    }
+
+    /** The first epoch position this reader may not emit yet. */
+    private long limit() {
+        if (readAhead == 0 || (progress != null && progress.epoch > current.epoch)) {
+            return Long.MAX_VALUE;
+        }
+        long released = progress != null && progress.epoch == current.epoch ? progress.released : 0;
+        return released + readAhead;
+    }
+
+    @Override
+    public void handleSourceEvents(SourceEvent event) {
+        if (event instanceof TrainerProgressEvent && ((TrainerProgressEvent) event).isAfter(progress)) {
+            progress = (TrainerProgressEvent) event;
+            availability.complete(null);
         }
     }
 
@@ -108,6 +169,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
         position = split.offset;
         // A restored split keeps the numbering it had; a new one continues the epoch's count.
         base = split.epochBase >= 0 ? split.epochBase : emittedThisEpoch;
+        merged = split.isMerged() ? new EpochPositions(split.readerRows) : null;
         emittedThisEpoch = base + position;
         current = split;
     }

@@ -21,6 +21,8 @@ import static org.apache.flink.util.Preconditions.checkNotNull;
  */
 public final class EpochSequenceSource implements Source<SequenceRow, SequenceSplit, EpochEnumeratorState> {
     private static final long serialVersionUID = 1L;
+    /** The default read-ahead of parallel readers (train takes its read_ahead setting). */
+    static final long DEFAULT_READ_AHEAD = 16_384;
 
     private final List<String> files;
     private final int numUsers;
@@ -30,10 +32,16 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
     private final int windowLength;
     private final int windowsPerUser;
     private final TrainingLayout layout;
+    /** Each file's rows an epoch (parallel readers number the epoch by them), or null. */
+    private final long[] rowsPerFile;
+    /** How far (in epoch positions) a parallel reader may run ahead of the trainer's progress; 0: unbounded. */
+    private final long readAhead;
 
     EpochSequenceSource(List<String> files, int numUsers, int numItems, int epochs, long seed, int windowLength,
-            int windowsPerUser, TrainingLayout layout) {
+            int windowsPerUser, TrainingLayout layout, long[] rowsPerFile, long readAhead) {
         this.layout = layout;
+        this.rowsPerFile = rowsPerFile;
+        this.readAhead = readAhead;
         this.windowsPerUser = windowsPerUser;
         this.files = files;
         this.numUsers = numUsers;
@@ -54,20 +62,21 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
 
     @Override
     public SourceReader<SequenceRow, SequenceSplit> createReader(SourceReaderContext readerContext) {
-        return new EpochSequenceReader(numUsers, numItems, seed, windowLength, windowsPerUser, layout);
+        return new EpochSequenceReader(numUsers, numItems, seed, windowLength, windowsPerUser, layout, readAhead);
     }
 
     @Override
     public SplitEnumerator<SequenceSplit, EpochEnumeratorState> createEnumerator(
             SplitEnumeratorContext<SequenceSplit> enumContext) {
         return new EpochSplitEnumerator(enumContext, files, layout.readsFilesTogether(), epochs,
-                new EpochEnumeratorState(-1, false));
+                rowsPerFile, new EpochEnumeratorState(-1, false));
     }
 
     @Override
     public SplitEnumerator<SequenceSplit, EpochEnumeratorState> restoreEnumerator(
             SplitEnumeratorContext<SequenceSplit> enumContext, EpochEnumeratorState checkpoint) {
-        return new EpochSplitEnumerator(enumContext, files, layout.readsFilesTogether(), epochs, checkpoint);
+        return new EpochSplitEnumerator(enumContext, files, layout.readsFilesTogether(), epochs, rowsPerFile,
+                checkpoint);
     }
 
     @Override
@@ -90,10 +99,33 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
         private int windowLength;
         private int windowsPerUser;
         private TrainingLayout layout = TrainingLayout.notebook();
+        private long[] rowsPerFile;
+        private long readAhead = DEFAULT_READ_AHEAD;
 
         /** The files' layout: the notebook's (default) or the compact user sequences. */
         public Builder setLayout(TrainingLayout layout) {
             this.layout = checkNotNull(layout);
+            return this;
+        }
+
+        /**
+         * Each file's rows an epoch (as {@link TrainingLayout#rowsPerEpoch} counts them, in {@link #setFiles} order):
+         * required to run the compact layout's source with more than one reader, whose rows are numbered over the
+         * readers' shares ({@link EpochPositions}).
+         */
+        public Builder setRowsPerFile(long[] rows) {
+            this.rowsPerFile = rows.clone();
+            return this;
+        }
+
+        /**
+         * With parallel readers: how many epoch positions a reader may emit beyond the trainer's last
+         * {@link TrainerProgressEvent} (default {@value #DEFAULT_READ_AHEAD}); 0 lets them run freely, for a
+         * consumer that sends no progress (and buffers whatever comes early).
+         */
+        public Builder setReadAhead(long rows) {
+            checkArgument(rows >= 0, "The read-ahead must be >= 0 rows (0: unbounded), got %s.", rows);
+            this.readAhead = rows;
             return this;
         }
 
@@ -145,8 +177,10 @@ public final class EpochSequenceSource implements Source<SequenceRow, SequenceSp
             checkArgument(epochs > 0, "The number of epochs must be > 0, got %s.", epochs);
             checkArgument(windowLength >= 0, "The sequence windows' length must be >= 0 (0: every row), got %s.",
                     windowLength);
+            checkArgument(rowsPerFile == null || rowsPerFile.length == files.size(),
+                    "%s row counts for %s files.", rowsPerFile == null ? 0 : rowsPerFile.length, files.size());
             return new EpochSequenceSource(new ArrayList<>(files), numUsers, numItems, epochs, seed, windowLength,
-                    windowsPerUser, layout);
+                    windowsPerUser, layout, rowsPerFile, readAhead);
         }
     }
 }

@@ -19,6 +19,11 @@ import java.util.Map;
  * together), plus an end-of-epoch marker per reader. The next
  * epoch is handed out only when the trainer's {@link EpochDecisionEvent} for this one says so, so an
  * early stop reads nothing more and the job ends.
+ *
+ * <p>With several readers of the compact layout, each gets one split of its share of the parts (rotated per epoch)
+ * that carries every reader's row count, so all of them number the epoch's rows alike ({@link EpochPositions}); the
+ * trainer's {@link TrainerProgressEvent}s are forwarded to every reader (the latest again to one that registers after
+ * a failure), which read only a bounded distance ahead of what the trainer has taken.
  */
 final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, EpochEnumeratorState> {
     private static final Logger LOG = LoggerFactory.getLogger(EpochSplitEnumerator.class);
@@ -28,14 +33,19 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
     /** Whether a reader's files of an epoch go in one split (read as one pool) or one split each. */
     private final boolean filesTogether;
     private final int epochs;
+    /** Each file's rows per epoch, for parallel readers' positions; null if not given (one reader). */
+    @Nullable private final long[] rowsPerFile;
+    /** The trainer's latest progress, forwarded to readers (not checkpointed: the trainer re-sends it). */
+    @Nullable private TrainerProgressEvent progress;
     /** Splits for readers that were not registered when they were made (after a failure). */
     private final Map<Integer, List<SequenceSplit>> pending = new HashMap<>();
     private int assignedEpoch;
     private boolean stopped;
 
     EpochSplitEnumerator(SplitEnumeratorContext<SequenceSplit> context, List<String> files, boolean filesTogether,
-            int epochs, EpochEnumeratorState state) {
+            int epochs, @Nullable long[] rowsPerFile, EpochEnumeratorState state) {
         this.context = context;
+        this.rowsPerFile = rowsPerFile;
         this.files = files;
         this.filesTogether = filesTogether;
         this.epochs = epochs;
@@ -60,6 +70,9 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
         if (mine != null && !mine.isEmpty()) {
             context.assignSplits(new SplitsAssignment<>(Map.of(subtaskId, mine)));
         }
+        if (progress != null) {
+            context.sendEventToSourceReader(subtaskId, progress);
+        }
         if (assignedEpoch < 0) {
             if (context.registeredReaders().size() == context.currentParallelism()) {
                 assignEpoch(0);
@@ -81,9 +94,17 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
             // Rotate files over readers so no reader always gets the largest file.
             filesOf.computeIfAbsent((i + epoch) % readers, k -> new ArrayList<>()).add(i);
         }
+        boolean merged = filesTogether && readers > 1;
+        long[] readerRows = merged ? readerRows(filesOf, readers) : null;
         filesOf.forEach((reader, indices) -> {
             List<SequenceSplit> splits = assignment.computeIfAbsent(reader, k -> new ArrayList<>());
-            if (filesTogether) {
+            if (merged) {
+                List<String> paths = new ArrayList<>();
+                for (int i : indices) {
+                    paths.add(files.get(i));
+                }
+                splits.add(SequenceSplit.merged(epoch, indices.get(0), paths, 0, reader, readerRows));
+            } else if (filesTogether) {
                 List<String> paths = new ArrayList<>();
                 for (int i : indices) {
                     paths.add(files.get(i));
@@ -114,6 +135,21 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
         }
     }
 
+    /** Each reader's rows in an epoch whose files are spread as {@code filesOf}. */
+    private long[] readerRows(Map<Integer, List<Integer>> filesOf, int readers) {
+        if (rowsPerFile == null) {
+            throw new IllegalStateException("the training source runs " + readers + " readers but was not given each "
+                    + "file's rows (EpochSequenceSource.Builder#setRowsPerFile), which parallel readers number by");
+        }
+        long[] rows = new long[readers];
+        filesOf.forEach((reader, indices) -> {
+            for (int i : indices) {
+                rows[reader] += rowsPerFile[i];
+            }
+        });
+        return rows;
+    }
+
     private void signalNoMoreSplitsToAll() {
         for (int reader : context.registeredReaders().keySet()) {
             context.signalNoMoreSplits(reader);
@@ -122,6 +158,17 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
 
     @Override
     public void handleSourceEvent(int subtaskId, SourceEvent sourceEvent) {
+        if (sourceEvent instanceof TrainerProgressEvent) {
+            TrainerProgressEvent event = (TrainerProgressEvent) sourceEvent;
+            if (event.isAfter(progress)) {
+                progress = event;
+            }
+            // Sent even when not newer: a repeat is how the trainer makes sure a restarted reader heard it.
+            for (int reader : context.registeredReaders().keySet()) {
+                context.sendEventToSourceReader(reader, progress);
+            }
+            return;
+        }
         if (!(sourceEvent instanceof EpochDecisionEvent)) {
             return;
         }

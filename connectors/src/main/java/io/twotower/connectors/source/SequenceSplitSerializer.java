@@ -11,10 +11,11 @@ import java.io.IOException;
 /**
  * Versioned bytes for {@link SequenceSplit}, checkpointed with the readers. Version 2 added the split's
  * epoch base; a version-1 split reads with none (its reader numbers it from its own count). Version 3 holds a list
- * of files (the compact layout's parts read together); earlier versions' one file reads as a list of one.
+ * of files (the compact layout's parts read together); earlier versions' one file reads as a list of one. Version 4
+ * adds every reader's rows of a merged split (parallel readers); earlier splits read as a single reader's.
  */
 public final class SequenceSplitSerializer implements SimpleVersionedSerializer<SequenceSplit> {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     @Override
     public int getVersion() {
@@ -34,6 +35,14 @@ public final class SequenceSplitSerializer implements SimpleVersionedSerializer<
             out.writeLong(split.offset);
             out.writeInt(split.subtask);
             out.writeLong(split.epochBase);
+            if (split.readerRows == null) {
+                out.writeInt(-1);
+            } else {
+                out.writeInt(split.readerRows.length);
+                for (long rows : split.readerRows) {
+                    out.writeLong(rows);
+                }
+            }
         }
         return bytes.toByteArray();
     }
@@ -57,8 +66,18 @@ public final class SequenceSplitSerializer implements SimpleVersionedSerializer<
             long offset = in.readLong();
             int subtask = in.readInt();
             long epochBase = version >= 2 ? in.readLong() : -1;
-            return fileIndex < 0 ? SequenceSplit.endOfEpoch(epoch, subtask)
-                    : SequenceSplit.files(epoch, fileIndex, paths, offset, epochBase);
+            int readers = version >= 4 ? in.readInt() : -1;
+            if (fileIndex < 0) {
+                return SequenceSplit.endOfEpoch(epoch, subtask);
+            }
+            if (readers < 0) {
+                return SequenceSplit.files(epoch, fileIndex, paths, offset, epochBase);
+            }
+            long[] readerRows = new long[readers];
+            for (int r = 0; r < readers; r++) {
+                readerRows[r] = in.readLong();
+            }
+            return SequenceSplit.merged(epoch, fileIndex, paths, offset, subtask, readerRows);
         }
     }
 }

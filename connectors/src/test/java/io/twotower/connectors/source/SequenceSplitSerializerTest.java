@@ -36,6 +36,20 @@ class SequenceSplitSerializerTest {
     }
 
     @Test
+    void mergedSplitRoundTripsWithEveryReadersRows() throws IOException {
+        SequenceSplit split = SequenceSplit.merged(2, 1, java.util.List.of("s3://b/p1.parquet", "s3://b/p3.parquet"), 0,
+                1, new long[] {900, 1100, 0}).withProgress(44, 0);
+        SequenceSplit back = serializer.deserialize(serializer.getVersion(), serializer.serialize(split));
+        assertThat(back.isMerged()).isTrue();
+        assertThat(back.subtask).isEqualTo(1);
+        assertThat(back.readerRows).containsExactly(900, 1100, 0);
+        assertThat(back.offset).isEqualTo(44);
+        assertThat(back.paths).containsExactly("s3://b/p1.parquet", "s3://b/p3.parquet");
+        assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(SequenceSplit.files(2, 1,
+                java.util.List.of("s3://b/p1.parquet"), 3, -1))).isMerged()).as("one reader's split").isFalse();
+    }
+
+    @Test
     void markerRoundTrips() throws IOException {
         SequenceSplit back = serializer.deserialize(serializer.getVersion(),
                 serializer.serialize(SequenceSplit.endOfEpoch(4, 1)));

@@ -14,10 +14,10 @@ import java.util.function.Consumer;
  * trainer interleaved by timing: examples are released strictly by epoch position, so the same data and
  * seed give the same mini-batches (and bit-identical weights) at every parallelism.
  *
- * <p>The buffer stays small without any flow control of its own: the samplers are fed by one reader in
- * position order, so an example can only be early by what the network buffers between them hold (a
- * sampler that falls behind back-pressures the reader and with it every other sampler). The cap turns a
- * bug into a clear error instead of an out-of-memory.
+ * <p>The buffer stays small: with one reader, fed in position order, an example can only be early by what the
+ * network buffers between them hold (a sampler that falls behind back-pressures the reader and with it every other
+ * sampler); with parallel readers, each emits only positions below the trainer's progress plus a read-ahead
+ * ({@link TrainerProgressSender}). The cap turns a bug into a clear error instead of an out-of-memory.
  */
 final class EpochOrderBuffer {
     /** Far above what the network buffers between reader and trainer can hold. */
@@ -36,7 +36,8 @@ final class EpochOrderBuffer {
         // In the common case nothing waits: no map look-ups (and no boxing) per example.
         if (example.position < next || (!early.isEmpty() && early.containsKey(example.position))) {
             throw new IllegalStateException(String.format(
-                    "two examples at position %d of epoch %d: the training source must run with one reader",
+                    "two examples at position %d of epoch %d: the training source's readers must number one epoch "
+                            + "together (one reader, or merged splits)",
                     example.position, example.epoch + 1));
         }
         if (example.position != next) {

@@ -1,5 +1,7 @@
 package io.twotower.job.train;
 
+import io.twotower.connectors.source.EpochDecisionEvent;
+import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.operators.coordination.OperatorCoordinator;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
@@ -12,7 +14,7 @@ import javax.annotation.Nullable;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Relays the trainer's epoch decisions to the training source's coordinator, found in the job's
+ * Relays the trainer's epoch decisions and progress to the training source's coordinator, found in the job's
  * CoordinatorStore under the source's listening id (the pattern of Flink's dynamic filtering). It holds
  * no state: after a restore the trainer re-sends its last decision and the enumerator ignores repeats.
  */
@@ -35,11 +37,17 @@ final class TrainerCoordinator implements OperatorCoordinator {
 
     @Override
     public void handleEventFromOperator(int subtask, int attemptNumber, OperatorEvent event) throws Exception {
-        if (!(event instanceof EpochDecisionOperatorEvent)) {
+        if (!(event instanceof ToSourceEvent)) {
             throw new IllegalArgumentException("unexpected event " + event);
         }
-        SourceEventWrapper wrapped = new SourceEventWrapper(((EpochDecisionOperatorEvent) event).decision);
-        LOG.info("Relaying {} to the training source", ((EpochDecisionOperatorEvent) event).decision);
+        SourceEvent sourceEvent = ((ToSourceEvent) event).event;
+        SourceEventWrapper wrapped = new SourceEventWrapper(sourceEvent);
+        boolean decision = sourceEvent instanceof EpochDecisionEvent;
+        if (decision) {
+            LOG.info("Relaying {} to the training source", sourceEvent);
+        } else {
+            LOG.debug("Relaying {} to the training source", sourceEvent);
+        }
         context.getCoordinatorStore().compute(sourceListeningId, (key, current) -> {
             if (current instanceof OperatorCoordinator) {
                 try {
@@ -49,7 +57,12 @@ final class TrainerCoordinator implements OperatorCoordinator {
                 }
                 return current;
             }
-            // The source coordinator has not started yet: it picks the event up when it registers.
+            // The source coordinator has not started yet: it picks the (one) event up when it registers. A decision
+            // is kept over progress, which the trainer re-sends every second anyway.
+            if (!decision && current instanceof SourceEventWrapper
+                    && ((SourceEventWrapper) current).getSourceEvent() instanceof EpochDecisionEvent) {
+                return current;
+            }
             return wrapped;
         });
     }

@@ -84,6 +84,8 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     private transient TrainingRun run;
     /** Puts the samplers' interleaved outputs back into the source's order before batching. */
     private transient EpochOrderBuffer order;
+    /** Tells parallel readers how far the order has got, so none reads far ahead. */
+    private transient TrainerProgressSender progressSender;
     private transient Sequences validation;
     /** Each validation row's history (its last --max-history items): the history and sequence towers' input. */
     private transient int[][] validationHistories;
@@ -147,6 +149,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         validationSeen = seenItemsOfRows(validation, trainingSeen);
         evaluator = new RetrievalEvaluator(config.evalBlockSize());
         snapshots = new SnapshotStore(new Path(spec.outputDir), spec.runId);
+        progressSender = new TrainerProgressSender(coordinator, config.readers(), config.readAhead());
         if (restored) {
             run.restoredAtSteps.add(trainer.steps());
             LOG.info("Restored trainer at epoch {}, step {}, {} examples trained", run.currentEpoch + 1, trainer.steps(),
@@ -155,12 +158,18 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
                 // The source may not have seen it before the failure; it ignores a repeat.
                 sendDecision(run.lastDecisionEpoch, run.lastDecisionContinue);
             }
+            // Restored readers wait for the trainer's position before they read past their read-ahead.
+            progressSender.send(run.currentEpoch, run.examplesThisEpoch);
         } else {
             trainer = TwoTowerTrainer.create(config, TwoTowerModel.initialise(root.newSubManager(), config,
                     spec.numUsers, spec.numItems));
             progress = TrainingProgress.start(config);
             run = new TrainingRun();
             tables.created(trainer);
+        }
+        if (progressSender.isActive()) {
+            getProcessingTimeService().scheduleWithFixedDelay(
+                    time -> progressSender.send(run.currentEpoch, run.examplesThisEpoch), 1000, 1000);
         }
         registerMetrics();
         progressMeter = new ProgressMeter(ProgressMeter.DEFAULT_INTERVAL_NANOS, "examples");
@@ -201,6 +210,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
         batch.add(example.user, example.positive, example.negatives, 0, example.history, example.history.length);
         run.examplesThisEpoch++;
         run.totalExamples++;
+        progressSender.released(run.currentEpoch, run.examplesThisEpoch);
         if (batch.isFull()) {
             trainPendingBatch();
         }
@@ -388,7 +398,7 @@ public final class TrainerOperator extends AbstractStreamOperator<EpochReport>
     }
 
     private void sendDecision(int epoch, boolean continueTraining) {
-        coordinator.sendEventToCoordinator(new EpochDecisionOperatorEvent(new EpochDecisionEvent(epoch, continueTraining)));
+        coordinator.sendEventToCoordinator(new ToSourceEvent(new EpochDecisionEvent(epoch, continueTraining)));
     }
 
     private void publishSnapshot(TwoTowerModel model, int epoch, double recall, double loss) throws IOException {

@@ -2,6 +2,7 @@ package io.twotower.job.train;
 
 import io.twotower.connectors.source.EpochSequenceSource;
 import io.twotower.connectors.source.SequenceRow;
+import io.twotower.connectors.source.TrainingLayout;
 import io.twotower.job.trainer.KeyedTableRows;
 import io.twotower.job.trainer.TableState;
 import io.twotower.model.TwoTowerConfig;
@@ -49,34 +50,86 @@ public final class TrainingJob {
         TrainingSpec spec = new TrainingSpec(options.config, options.dataDir, options.outputDir, options.runId,
                 data.numUsers, data.numItems, examplesPerEpoch, options.keepSnapshots,
                 TableState.resolve(options.tableState, options.config, env.getConfiguration()) == TableState.KEYED);
-        LOG.info("Training data {}: {} file(s), layout {}, {} examples an epoch", options.dataDir, data.trainFiles.size(),
-                data.trainingLayout(options.config.shuffleBuffer()), examplesPerEpoch);
+        LOG.info("Training data {}: {} file(s), layout {}, {} examples an epoch, {} reader(s)", options.dataDir,
+                data.trainFiles.size(), data.trainingLayout(options.config.shuffleBuffer()), examplesPerEpoch,
+                readers(options.config, data));
         String listeningId = "twotower-epochs-" + options.runId;
         return train(examples(env, spec, data, listeningId), spec, listeningId);
     }
 
     /** The source and the keyed negative sampler. */
     public static DataStream<TrainingExample> examples(StreamExecutionEnvironment env, TrainingSpec spec,
-            PreparedData data, String listeningId) {
-        EpochSequenceSource source = EpochSequenceSource.builder()
+            PreparedData data, String listeningId) throws IOException {
+        return examples(env, spec, data, listeningId, spec.config.readAhead());
+    }
+
+    /**
+     * As above, parallel readers reading at most {@code readAhead} rows beyond the trainer's progress (0: no bound,
+     * for a consumer that sends no progress, as the source benchmark's; a trainer's progress events come every
+     * eighth of its own read_ahead).
+     */
+    public static DataStream<TrainingExample> examples(StreamExecutionEnvironment env, TrainingSpec spec,
+            PreparedData data, String listeningId, long readAhead) throws IOException {
+        TrainingLayout layout = data.trainingLayout(spec.config.shuffleBuffer());
+        int windowLength = spec.config.everyPosition() ? spec.config.historyLength() : 0;
+        int readers = readers(spec.config, data);
+        EpochSequenceSource.Builder builder = EpochSequenceSource.builder();
+        if (readers > 1) {
+            builder.setRowsPerFile(rowsPerFile(data, layout, windowLength, spec.config.sequenceWindowsPerUser()))
+                    .setReadAhead(readAhead);
+        }
+        EpochSequenceSource source = builder
                 .setFiles(data.trainFiles)
-                .setLayout(data.trainingLayout(spec.config.shuffleBuffer()))
+                .setLayout(layout)
                 .setCatalog(data.numUsers, data.numItems)
                 .setEpochs(spec.config.epochs())
                 .setSeed(spec.config.seed())
-                .setSequenceWindows(spec.config.everyPosition() ? spec.config.historyLength() : 0,
-                        spec.config.sequenceWindowsPerUser())
+                .setSequenceWindows(windowLength, spec.config.sequenceWindowsPerUser())
                 .build();
         DataStreamSource<SequenceRow> rows = env.fromSource(source, WatermarkStrategy.noWatermarks(), "training sequences");
-        // One reader: its epoch positions are then one sequence over all files, which the trainer restores
-        // after the parallel samplers (a reproducible run at any parallelism). Reading is far from the
-        // bottleneck: the trainer is.
-        rows.setParallelism(1);
+        // The readers number one epoch together (one reader in its own order; several by merging their shares), and
+        // the trainer restores that order after the parallel samplers: the run depends on the readers' count (a
+        // training setting), never on the job's parallelism.
+        rows.setParallelism(readers);
         ((SourceTransformation<?, ?, ?>) rows.getTransformation()).setCoordinatorListeningID(listeningId);
         return rows.keyBy(r -> r.user)
                 .process(new NegativeSamplingFunction(
                         data.numItems, spec.config.kNeg(), spec.config.seed(), spec.config.historyLength()))
                 .name("sample negatives");
+    }
+
+    /**
+     * The training source's readers: the {@code readers} setting for the compact layout, at most one a part; the
+     * notebook's layout is one exact permutation of each file, read by one reader.
+     */
+    public static int readers(TwoTowerConfig config, PreparedData data) {
+        int wanted = config.readers();
+        if (wanted == 1) {
+            return 1;
+        }
+        if (data.manifest == null) {
+            LOG.warn("readers: {} applies to the compact layout (prepare --layout user-sequences); {} is the notebook's"
+                    + " layout, read by one reader", wanted, data.layout.root());
+            return 1;
+        }
+        if (wanted > data.trainFiles.size()) {
+            LOG.warn("readers: {} but the data has {} parts: {} readers (prepare --parts N writes more)", wanted,
+                    data.trainFiles.size(), data.trainFiles.size());
+            return data.trainFiles.size();
+        }
+        return wanted;
+    }
+
+    /** Each training file's rows an epoch: the manifest's interactions, or with sequence windows a count per part. */
+    private static long[] rowsPerFile(PreparedData data, TrainingLayout layout, int windowLength, int windowsPerUser)
+            throws IOException {
+        long[] rows = new long[data.trainFiles.size()];
+        for (int f = 0; f < rows.length; f++) {
+            rows[f] = windowLength == 0 ? data.manifest.parts.get(f).interactions
+                    : layout.rowsPerEpoch(java.util.List.of(data.trainFiles.get(f)), data.numUsers, data.numItems,
+                            windowLength, windowsPerUser);
+        }
+        return rows;
     }
 
     /**

@@ -23,9 +23,11 @@ import java.util.Map;
  * embedded Flink.
  *
  * <pre>
- * SourceThroughput --data DIR [--config FILE] [--parallelism 1] [--shuffle-buffer N]
+ * SourceThroughput --data DIR [--config FILE] [--parallelism 1] [--shuffle-buffer N] [--readers 1]
  * </pre>
- * Prints one line: rows, seconds, rows/s, the JVM's heap after a GC at the end, and the layout.
+ * Prints one line: rows, seconds, rows/s, the JVM's heap after a GC at the end, and the layout. With {@code --readers
+ * N} (the compact layout) N readers each read a share of the parts with no read-ahead bound: the no-op trainer sends
+ * no progress (a real trainer's progress events are measured by the training runs, TrainingJobITCase).
  */
 public final class SourceThroughput {
     private SourceThroughput() {}
@@ -46,6 +48,9 @@ public final class SourceThroughput {
             config = config.withValues(Map.of("shuffle_buffer", Integer.parseInt(o.get("shuffle-buffer"))),
                     "SourceThroughput");
         }
+        if (o.containsKey("readers")) {
+            config = config.withValues(Map.of("readers", Integer.parseInt(o.get("readers"))), "SourceThroughput");
+        }
         int parallelism = Integer.parseInt(o.getOrDefault("parallelism", "1"));
         long t0 = System.nanoTime();
         PreparedData data = PreparedData.validate(o.get("data"));
@@ -54,7 +59,8 @@ public final class SourceThroughput {
                 data.numItems, data.trainRows, 1, false);
         StreamExecutionEnvironment env = FlinkEnvironments.create(Map.of());
         env.setParallelism(parallelism);
-        TrainingJob.examples(env, spec, data, "bench-source").map(new Count()).name("count").setParallelism(1)
+        int readers = TrainingJob.readers(config, data);
+        TrainingJob.examples(env, spec, data, "bench-source", 0).map(new Count()).name("count").setParallelism(1)
                 .sinkTo(new DiscardingSink<>()).setParallelism(1);
         long t1 = System.nanoTime();
         env.execute("source throughput");
@@ -62,9 +68,9 @@ public final class SourceThroughput {
         long rows = ROWS.get();
         System.gc();
         long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-        System.out.printf(Locale.ROOT, "source layout=%s parallelism=%d rows=%d seconds=%.2f rows_per_s=%.0f "
+        System.out.printf(Locale.ROOT, "source layout=%s parallelism=%d readers=%d rows=%d seconds=%.2f rows_per_s=%.0f "
                         + "validate_s=%.2f heap_after_gc_mb=%d heap_max_mb=%d loadavg=%s%n",
-                data.manifest == null ? "notebook" : "user-sequences", parallelism, rows, seconds, rows / seconds,
+                data.manifest == null ? "notebook" : "user-sequences", parallelism, readers, rows, seconds, rows / seconds,
                 validateSeconds, heap >> 20, Runtime.getRuntime().maxMemory() >> 20,
                 String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         if (rows != data.trainRows) {
