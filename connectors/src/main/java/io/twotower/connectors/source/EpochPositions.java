@@ -3,14 +3,15 @@ package io.twotower.connectors.source;
 import java.util.Arrays;
 
 /**
- * One epoch's order over several files, independent of how the files are spread over readers: the groundwork for
- * parallel readers with a deterministic order (issue 14; not wired into the source yet). The files' rows are merged
- * proportionally: row i of file f (of n_f rows) gets the key (2i+1) / (2 n_f), the middle of its share of the epoch,
- * and the epoch position of a row is its rank by key (ties by file index). Each file's rows keep their own order
- * and are spread evenly over the epoch, so readers that each emit their files in position order advance together,
- * and a trainer that releases rows strictly by position needs only a bounded window of them.
+ * One epoch's order over several readers' shares (a reader's share: its files of the epoch, read as one pool), so
+ * that parallel readers number one epoch together without talking to each other (merged splits, {@link
+ * EpochSequenceReader}). The shares' rows are merged proportionally: row i of share f (of n_f rows) gets the key
+ * (2i+1) / (2 n_f), the middle of its slice of the epoch, and the epoch position of a row is its rank by key (ties by
+ * share index). Each share's rows keep their own order and are spread evenly over the epoch, so readers that each
+ * emit their share in position order advance together, and a trainer that releases rows strictly by position needs
+ * only a bounded window of them.
  *
- * <p>The rank is computed per row in O(files) with integer arithmetic: for another file g, the rows j with
+ * <p>The rank is computed per row in O(shares) with integer arithmetic: for another share g, the rows j with
  * (2j+1) n_f &lt; (2i+1) n_g come before, and the one with equality too when g &lt; f.
  */
 final class EpochPositions {
