@@ -132,7 +132,9 @@ echo "== preparing data from $RATINGS"
 $PY "$ROOT/bench/python/prepare_csv.py" --ratings "$RATINGS" --out "$OUT/data-csv" >"$OUT/prepare-csv.log" 2>&1 \
   || { cat "$OUT/prepare-csv.log" >&2; exit 1; }
 if has_side ours || has_side ours-spin; then
-  java -jar "$JAR" prepare --input "$RATINGS" --output "$OUT/data-parquet" >"$OUT/prepare-parquet.log" 2>&1 \
+  # The notebook's layout: the same files and the same exact per-epoch permutation as the notebook's sides.
+  java -jar "$JAR" prepare --input "$RATINGS" --output "$OUT/data-parquet" --layout notebook \
+    >"$OUT/prepare-parquet.log" 2>&1 \
     || { tail -n 20 "$OUT/prepare-parquet.log" >&2; exit 1; }
 fi
 

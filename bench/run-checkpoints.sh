@@ -87,8 +87,9 @@ for s in "${SETS[@]}"; do SET_ARGS+=(--set "$s"); done
 
 # ---- data: the bundled log prepared, the catalog padded ----
 if [[ ! -f "$OUT/catalog/item_id_map.parquet" ]]; then
+  # The notebook's layout: PadCatalog copies the folder's files (the compact layout's parts are in a subfolder).
   java -jar "$JAR" prepare --input "$ROOT/data/movielens-small/ratings.csv" --output "$OUT/prepared" \
-    >"$OUT/prepare.log" 2>&1 || { cat "$OUT/prepare.log" >&2; exit 1; }
+    --layout notebook >"$OUT/prepare.log" 2>&1 || { cat "$OUT/prepare.log" >&2; exit 1; }
   PAD=("$OUT/prepared" "$OUT/catalog" "$ITEMS")
   ((USERS > 0)) && PAD+=("$USERS")
   java -Xmx2g -cp "$JAR" "$ROOT/bench/java/PadCatalog.java" "${PAD[@]}" | tee "$OUT/pad.log"

@@ -64,13 +64,15 @@ done
 if [[ -z "$DATA" ]]; then
   DATA="$OUT/data"
   if [[ ! -f "$DATA/sequences_test.parquet" ]]; then
-    args=(prepare --input "$INPUT" --output "$DATA" --holdout val+test)
+    # The notebook's layout: PreparedSequences.java hands its training rows to Python.
+    args=(prepare --input "$INPUT" --output "$DATA" --holdout val+test --layout notebook)
     [[ -n "$TIE_BREAK" ]] && args+=(--tie-break "$TIE_BREAK")
     java -jar "$JAR" "${args[@]}" >"$OUT/prepare.log" 2>&1 || { echo "prepare failed: $OUT/prepare.log" >&2; exit 1; }
     tail -1 "$OUT/prepare.log"
   fi
 fi
 [[ -f "$DATA/sequences_test.parquet" ]] || { echo "$DATA has no sequences_test.parquet: prepare it with --holdout val+test" >&2; exit 1; }
+[[ -f "$DATA/sequences_train.parquet" ]] || { echo "$DATA has no sequences_train.parquet: prepare it with --layout notebook (PreparedSequences.java reads the notebook's files)" >&2; exit 1; }
 [[ -f "$OUT/sequences.tsv" ]] || java -cp "$JAR" "$ROOT/bench/java/PreparedSequences.java" "$DATA" "$OUT/sequences.tsv"
 
 baseline() {  # models seed json log

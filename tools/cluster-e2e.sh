@@ -429,7 +429,9 @@ log "flink run prepare"
 "$BIN/flink" run -p 1 "$JAR" prepare --input "$W/ratings.csv" --output "$W/prepared" >"$W/prepare.out" 2>&1 \
   || fail "flink run prepare exited $?"
 grep -q "\"train_rows\":$TRAIN_ROWS" "$W/prepare.out" || fail "prepare summary: $(grep prepared "$W/prepare.out")"
-for f in sequences_train.parquet sequences_val.parquet item_id_map.parquet customer_id_map.parquet baseline_results.json; do
+# The default layout: the compact one, one part per writer subtask (-p 1: one part).
+for f in dataset.json user_sequences/part-00000.parquet sequences_val.parquet item_id_map.parquet customer_id_map.parquet \
+  baseline_results.json; do
   [[ -s "$W/prepared/$f" ]] || fail "prepare wrote no $f"
 done
 pass "prepare on the cluster: $(grep -o '{"users".*' "$W/prepare.out" | cut -c1-80)..."

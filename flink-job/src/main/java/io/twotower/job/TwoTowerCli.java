@@ -25,7 +25,7 @@ public final class TwoTowerCli {
             "Usage: twotower-job.jar <command> [options]",
             "  prepare --input <csv|csv.gz|parquet|dir> --output <dir> [--user-column userId] [--item-column movieId]",
             "          [--time-column timestamp] [--max-history 50] [--tie-break hash|input|item] [--seed 0]",
-            "          [--holdout val|val+test] [--layout notebook|user-sequences] [--parts <n>]",
+            "          [--holdout val|val+test] [--layout user-sequences|notebook] [--parts <n>]",
             "  train   --data <dir> --output <dir> [--config <yaml>] [--set key=value]... [--checkpoint-interval <ms>]",
             "  online  --bootstrap-servers <host:port> --topic <topic> --output <dir> [--init-from <snapshot>]",
             "          [--until-latest] [--window 1h] [--snapshot-every 1] [--snapshot-min-interval 0s]",

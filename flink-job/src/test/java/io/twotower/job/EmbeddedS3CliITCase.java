@@ -14,8 +14,8 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code twotower-job.jar} as a user runs it, in its own JVM: {@code train} on the embedded Flink with the S3
- * options as {@code -D} arguments, then {@code snapshots verify} configured by {@code $FLINK_CONF_DIR/config.yaml}
+ * {@code twotower-job.jar} as a user runs it, in its own JVM: {@code prepare} into a bucket and {@code train} from
+ * it to the bucket on the embedded Flink with the S3 options as {@code -D} arguments, then {@code snapshots verify} configured by {@code $FLINK_CONF_DIR/config.yaml}
  * and credentials from the AWS environment variables, and {@code recommend} from the bucket. The secret appears in
  * no log line and no manifest.
  */
@@ -35,12 +35,16 @@ class EmbeddedS3CliITCase {
                 "-Dlog4j2.configurationFile=" + log4j.toUri());
 
         java.nio.file.Path log = SyntheticInteractions.writeCsv(dir.resolve("log.csv"), 60, 80, 4, 12, 5);
-        JvmProcesses prepare = JvmProcesses.start(TwoTowerCli.class, jvm, Map.of(), "prepare",
-                "--input", log.toString(), "--output", dir.resolve("prepared").toString());
+        // prepare writes to the bucket too (its default layout, the compact one, which train then streams from it).
+        String prepared = "s3://" + bucket + "/prepared";
+        List<String> prepareArgs = new ArrayList<>(List.of("prepare", "--input", log.toString(), "--output", prepared));
+        prepareArgs.addAll(S3TestServer.flinkArgs(S3TestServer.SECRET_KEY));
+        JvmProcesses prepare = JvmProcesses.start(TwoTowerCli.class, jvm, Map.of(), prepareArgs.toArray(new String[0]));
         assertThat(prepare.await()).as(prepare.output()).isZero();
+        assertThat(prepare.output()).contains("\"layout\":\"user-sequences\"").doesNotContain(S3TestServer.SECRET_KEY);
 
         String output = "s3://" + bucket + "/cli";
-        List<String> train = new ArrayList<>(List.of("train", "--data", dir.resolve("prepared").toString(),
+        List<String> train = new ArrayList<>(List.of("train", "--data", prepared,
                 "--output", output, "--run-id", "cli", "--set", "d_model=16", "--set", "batch_size=64",
                 "--set", "k_neg=5", "--set", "epochs=2", "--set", "lr=0.01"));
         train.addAll(S3TestServer.flinkArgs(S3TestServer.SECRET_KEY));
@@ -56,6 +60,11 @@ class EmbeddedS3CliITCase {
                 .doesNotContain("AWS SDK for Java 1.x");
 
         S3TestServer.useFromFlink();
+        Path preparedPath = new Path(prepared);
+        assertThat(preparedPath.getFileSystem().exists(new Path(preparedPath, "dataset.json"))).isTrue();
+        assertThat(preparedPath.getFileSystem().exists(new Path(preparedPath, "user_sequences/part-00000.parquet")))
+                .isTrue();
+        assertThat(preparedPath.getFileSystem().exists(new Path(preparedPath, "sequences_train.parquet"))).isFalse();
         SnapshotStore store = new SnapshotStore(new Path(output), "cli");
         Long latest = store.latestSequence();
         assertThat(latest).isNotNull();

@@ -197,10 +197,15 @@ class PrepareJobITCase {
                 .hasMessageContaining(DatasetLayout.MANIFEST).hasMessageContaining("parts[0].file");
     }
 
+    /**
+     * Options for the notebook's layout (these tests read its files; the default, the compact layout, is what
+     * {@link #prepareSyntheticCompact} and the CLI tests prepare).
+     */
     static PrepareJob.Options options(String input, String output) {
         PrepareJob.Options options = new PrepareJob.Options();
         options.input = input;
         options.output = output;
+        options.layout = TrainingDataLayout.NOTEBOOK;
         return options;
     }
 
@@ -385,6 +390,7 @@ class PrepareJobITCase {
         options.timeColumn = "ts";
         options.maxHistory = 2;
         options.tieBreak = TieBreak.ITEM;
+        options.layout = TrainingDataLayout.NOTEBOOK;
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         try (CloseableIterator<String> it = PrepareJob.build(env, options).executeAndCollect("prepare")) {
             it.next();

@@ -53,6 +53,11 @@ public final class TrainingJob {
         LOG.info("Training data {}: {} file(s), layout {}, {} examples an epoch, {} reader(s)", options.dataDir,
                 data.trainFiles.size(), data.trainingLayout(options.config.shuffleBuffer()), examplesPerEpoch,
                 readers(options.config, data));
+        if (data.manifest != null && options.config.model().equals("seed")) {
+            // The notebook's model, trained on the same rows, but not in the notebook's row order.
+            LOG.info("model: seed on the compact layout: each epoch is shuffled by its reader (shuffle_buffer), not by "
+                    + "the notebook's DataLoader permutation; prepare --layout notebook reproduces the notebook's order");
+        }
         String listeningId = "twotower-epochs-" + options.runId;
         return train(examples(env, spec, data, listeningId), spec, listeningId);
     }
