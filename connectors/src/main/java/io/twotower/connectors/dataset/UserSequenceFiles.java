@@ -7,13 +7,10 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -67,8 +64,8 @@ public final class UserSequenceFiles {
     /** Writes one part; users must be added in ascending order. */
     public static final class Writer implements AutoCloseable {
         private final Path path;
-        private final SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
-        private final ParquetWriter<Group> writer;
+        private final ParquetWriter<UserSequenceWriteSupport.Row> writer;
+        private final UserSequenceWriteSupport.Row row = new UserSequenceWriteSupport.Row();
         private int lastUser = -1;
         private long users;
         private long interactions;
@@ -79,8 +76,7 @@ public final class UserSequenceFiles {
 
         public Writer(Path path, long rowGroupBytes) throws IOException {
             this.path = path;
-            this.writer = ExampleParquetWriter.builder(new FlinkOutputFile(path))
-                    .withType(SCHEMA)
+            this.writer = new UserSequenceWriteSupport.Builder(new FlinkOutputFile(path))
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     // ZSTD's entropy coding exploits popular items' frequent dictionary ids, which snappy cannot:
                     // 19.5 MB against 23.9 MB for 10^7 interactions, decoding as fast (BENCHMARKS.md "Data scale").
@@ -100,12 +96,12 @@ public final class UserSequenceFiles {
                         + " after " + lastUser);
             }
             lastUser = user;
-            Group g = groups.newGroup().append(USER_COLUMN, (long) user);
-            Group list = g.addGroup(SEQUENCE_ITEMS_COLUMN);
-            for (int i = from; i < to; i++) {
-                list.addGroup(LIST).append(ELEMENT, items[i]);
-            }
-            writer.write(g);
+            row.user = user;
+            row.items = items;
+            row.from = from;
+            row.to = to;
+            writer.write(row);
+            row.items = null;
             users++;
             interactions += to - from;
         }
