@@ -164,10 +164,17 @@ class PrepareJobITCase {
         for (int f = 0; f < splits.size(); f++) {
             try (SplitRows split = layout.open(splits.get(f), f, data.numUsers, data.numItems,
                     SplitMix64.mix(42, epoch, f), 0, 0)) {
+                // The compact layout's rows get their history from the user sequences before them, as in the sampler.
+                io.twotower.connectors.source.RowHistories histories = new io.twotower.connectors.source.RowHistories(
+                        data.manifest == null ? 0 : data.manifest.maxHistory);
                 SequenceRow r = new SequenceRow();
                 while (split.next(r)) {
-                    rows.merge(r.user + ":" + r.positive + ":" + Arrays.toString(r.history), 1, Integer::sum);
+                    if (histories.accept(r)) {
+                        rows.merge(r.user + ":" + r.positive + ":" + Arrays.toString(r.history), 1, Integer::sum);
+                    }
+                    r = new SequenceRow();
                 }
+                assertThat(histories.inFlight()).isZero();
             }
         }
         return rows;

@@ -23,6 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * user's sequence, shuffled the same way; offsets and epoch positions count those rows, while the row id stays
  * the row's index in the file.
  *
+ * <p>The compact layout's user-sequence records ({@link SequenceRow#isUserSequence}) pass through between the rows
+ * without a position and are not counted: offsets and positions count rows only.
+ *
  * <p>Every row carries its epoch position: its index among the rows this reader emitted in the epoch.
  * Keyed operators downstream interleave their outputs in a timing-dependent order; the trainer restores
  * this one from the positions, so a run is reproducible at any parallelism.
@@ -115,6 +118,11 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
             SequenceRow row = new SequenceRow();
             if (rows.next(row)) {
                 row.epoch = current.epoch;
+                if (row.isUserSequence()) {
+                    // Not a row: no position, not counted in the split's offset.
+                    output.collect(row);
+                    return InputStatus.MORE_AVAILABLE;
+                }
                 row.position = rowPosition;
                 output.collect(row);
                 position++;

@@ -8,15 +8,25 @@ import java.io.IOException;
  * restored reader reaches the same row again by skipping the rows it had emitted.
  */
 public interface SplitRows extends Closeable {
-    /** Sets {@code out}'s user, positive, history and row id to the next row; false after the last. */
+    /**
+     * Sets {@code out} to the next record: a row (user, positive, history or t, row id) or a user-sequence record
+     * ({@link SequenceRow#isUserSequence}); false after the last.
+     */
     boolean next(SequenceRow out) throws IOException;
 
-    /** Skips {@code rows} rows (a restored split continues after the rows emitted before the failure). */
+    /**
+     * Skips {@code rows} rows and the user-sequence records among them (a restored split continues after the rows
+     * emitted before the failure; the sequences it skips were sent then, and are in the keyed state restored with it).
+     */
     default void skip(long rows) throws IOException {
         SequenceRow scratch = new SequenceRow();
-        for (long i = 0; i < rows; i++) {
+        for (long i = 0; i < rows; ) {
+            scratch.sequence = null;
             if (!next(scratch)) {
                 throw new IOException("the split has fewer than the " + rows + " rows its checkpoint says were read");
+            }
+            if (!scratch.isUserSequence()) {
+                i++;
             }
         }
     }

@@ -16,8 +16,15 @@ import java.util.List;
  * windows only the rows {@link SequenceWindows#forUser} selects), and the rows passed through a shuffle buffer of
  * {@code bufferRows} rows (fill it, then emit a random one and put the next row in its place; drain it randomly at
  * the end), the scheme tf.data and WebDataset use at scale. A buffer at least as large as the parts makes the order
- * one uniform random permutation of their rows. One part's reader is open at a time (a row group decoded). Every random choice comes from the seed, so the order is the
- * same in every run and a restored reader finds its place by replaying.
+ * one uniform random permutation of their rows. One part's reader is open at a time (a row group decoded). Every
+ * random choice comes from the seed, so the order is the same in every run and a restored reader finds its place by
+ * replaying.
+ *
+ * <p>A row does not carry its history: when a user's rows enter the buffer, the user's sequence is emitted once as a
+ * user-sequence record (before any of those rows, which can only leave the buffer later), and each row carries its
+ * index t; the keyed operator downstream keeps the sequence in keyed state and cuts each row's history from it
+ * ({@link RowHistories#historyOf}). So the buffer holds three ints a row, and rows travel without up to
+ * {@code maxHistory} ids each.
  *
  * <p>The row id is (user, t): stable across epochs and runs, unique within the data set.
  */
@@ -46,12 +53,15 @@ final class UserSequenceRows implements SplitRows {
     private int[] ts;
     private int nextT;
 
-    // The shuffle buffer: row i is (users[i], t[i]) of sequences[i] (shared by a user's rows).
-    private final int[][] sequences;
+    // The shuffle buffer: row i is row positions[i] (its t) of user users[i], whose positive is positives[i].
     private final int[] users;
     private final int[] positions;
+    private final int[] positives;
+    private final int capacity;
     private int size;
     private boolean exhausted;
+    /** Users whose rows entered the buffer, to be emitted as user-sequence records before any of those rows. */
+    private final java.util.ArrayDeque<SequenceRow> pendingSequences = new java.util.ArrayDeque<>();
 
     UserSequenceRows(String path, int numUsers, int numItems, int maxHistory, int windowLength, int windowsPerUser,
             int bufferRows, long shuffleSeed) throws IOException {
@@ -87,9 +97,10 @@ final class UserSequenceRows implements SplitRows {
         // One part: the order of before parts were pooled (the same call on the same count).
         this.groupOrder = NotebookFileRows.shuffledOrder(total, SplitMix64.mix(shuffleSeed, 1));
         this.rng = new SplitMix64(SplitMix64.mix(shuffleSeed, 2));
-        sequences = new int[bufferRows][];
+        capacity = bufferRows;
         users = new int[bufferRows];
         positions = new int[bufferRows];
+        positives = new int[bufferRows];
     }
 
     private void openPart(int part) throws IOException {
@@ -106,30 +117,42 @@ final class UserSequenceRows implements SplitRows {
 
     @Override
     public boolean next(SequenceRow out) throws IOException {
-        while (!exhausted && size < sequences.length) {
+        while (!exhausted && size < capacity) {
             if (!pull(size)) {
                 exhausted = true;
                 break;
             }
             size++;
         }
+        SequenceRow sequence = pendingSequences.poll();
+        if (sequence != null) {
+            out.user = sequence.user;
+            out.sequence = sequence.sequence;
+            out.rows = sequence.rows;
+            out.positive = -1;
+            out.history = null;
+            out.t = -1;
+            out.rowId = -1;
+            return true;
+        }
         if (size == 0) {
             return false;
         }
+        // The rng draws only for rows, so the rows' order is the one rows with their history had.
         int j = rng.nextInt(size);
-        int[] seq = sequences[j];
         int t = positions[j];
         out.user = users[j];
-        out.positive = seq[t];
-        out.history = Arrays.copyOfRange(seq, Math.max(0, t - maxHistory), t);
+        out.positive = positives[j];
+        out.history = null;
+        out.sequence = null;
+        out.t = t;
         out.rowId = ((long) users[j] << T_BITS) | t;
         if (exhausted || !pull(j)) {
             exhausted = true;
             size--;
-            sequences[j] = sequences[size];
             users[j] = users[size];
             positions[j] = positions[size];
-            sequences[size] = null;
+            positives[j] = positives[size];
         }
         return true;
     }
@@ -141,9 +164,10 @@ final class UserSequenceRows implements SplitRows {
                 return false;
             }
         }
-        sequences[slot] = sequence;
         users[slot] = user;
-        positions[slot] = ts[nextT++];
+        positions[slot] = ts[nextT];
+        positives[slot] = sequence[ts[nextT]];
+        nextT++;
         return true;
     }
 
@@ -167,6 +191,13 @@ final class UserSequenceRows implements SplitRows {
         user = reader.user();
         ts = rowsOf(n, maxHistory, windowLength, windowsPerUser);
         nextT = 0;
+        if (ts.length > 0) {
+            SequenceRow record = new SequenceRow();
+            record.user = user;
+            record.sequence = sequence;
+            record.rows = ts.length;
+            pendingSequences.add(record);
+        }
         return true;
     }
 

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
-/** Polls a source reader directly, recording what it emits: rows and epoch watermarks. */
+/** Polls a source reader directly, recording what it emits: rows, user-sequence records and epoch watermarks. */
 final class EpochSequenceReaderDriver implements ReaderOutput<SequenceRow> {
     /** One emitted row, comparable by value. */
     static final class Emitted {
@@ -21,8 +21,10 @@ final class EpochSequenceReaderDriver implements ReaderOutput<SequenceRow> {
         final int epoch;
         final long rowId;
         final long position;
+        final int t;
 
         Emitted(SequenceRow row) {
+            this.t = row.t;
             this.user = row.user;
             this.positive = row.positive;
             this.history = row.history;
@@ -34,7 +36,7 @@ final class EpochSequenceReaderDriver implements ReaderOutput<SequenceRow> {
         @Override
         public boolean equals(Object o) {
             return o instanceof Emitted e && user == e.user && positive == e.positive && epoch == e.epoch
-                    && rowId == e.rowId && position == e.position && Arrays.equals(history, e.history);
+                    && rowId == e.rowId && position == e.position && t == e.t && Arrays.equals(history, e.history);
         }
 
         @Override
@@ -48,7 +50,10 @@ final class EpochSequenceReaderDriver implements ReaderOutput<SequenceRow> {
         }
     }
 
+    /** The rows emitted (user-sequence records are in {@link #records} only). */
     final List<Emitted> rows = new ArrayList<>();
+    /** Everything emitted, in order: rows and user-sequence records. */
+    final List<SequenceRow> records = new ArrayList<>();
     final List<Long> watermarks = new ArrayList<>();
     private final SourceReader<SequenceRow, SequenceSplit> reader;
 
@@ -79,7 +84,26 @@ final class EpochSequenceReaderDriver implements ReaderOutput<SequenceRow> {
 
     @Override
     public void collect(SequenceRow record) {
-        rows.add(new Emitted(record));
+        records.add(record);
+        if (!record.isUserSequence()) {
+            rows.add(new Emitted(record));
+        }
+    }
+
+    /** The rows emitted, each with its history (from the user-sequence records before it for the compact layout). */
+    List<SequenceRow> expanded(int maxHistory) {
+        RowHistories histories = new RowHistories(maxHistory);
+        List<SequenceRow> out = new ArrayList<>();
+        for (SequenceRow r : records) {
+            SequenceRow copy = new SequenceRow(r.user, r.positive, r.history, r.epoch, r.rowId, r.position);
+            copy.t = r.t;
+            copy.sequence = r.sequence;
+            copy.rows = r.rows;
+            if (histories.accept(copy)) {
+                out.add(copy);
+            }
+        }
+        return out;
     }
 
     @Override

@@ -111,12 +111,10 @@ class ParallelReadersTest {
             assertThat(d.watermarks).containsExactly(0L);
             assertThat(d.rows).isSortedAccordingTo(Comparator.comparingLong(e -> e.position));
         }
-        // Every training row once: the notebook's rows of the same sequences.
+        // Every training row once: the notebook's rows of the same sequences (histories from the user sequences).
         List<SequenceRow> all = new ArrayList<>();
         for (EpochSequenceReaderDriver d : drivers) {
-            for (EpochSequenceReaderDriver.Emitted e : d.rows) {
-                all.add(new SequenceRow(e.user, e.positive, e.history, e.epoch, e.rowId, e.position));
-            }
+            all.addAll(d.expanded(MAX_HISTORY));
         }
         assertThat(UserSequenceRowsTest.multiset(all)).isEqualTo(UserSequenceRowsTest.notebookRows(seqs, 0));
         // The epoch interleaves the readers from its start (a proportional merge, not one share after the other).

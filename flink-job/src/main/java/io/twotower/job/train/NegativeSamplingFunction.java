@@ -1,17 +1,30 @@
 package io.twotower.job.train;
 
 import io.twotower.common.SplitMix64;
+import io.twotower.connectors.source.RowHistories;
 import io.twotower.connectors.source.SequenceRow;
 import io.twotower.model.UniformNegativeSampler;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+
+import java.io.IOException;
 
 /**
  * Keyed by user: draws k_neg distinct negatives per example, uniform over the catalog minus the row's
  * history and positive (the notebook's distribution). The generator is seeded from (seed, epoch, row),
  * so negatives are fresh every epoch yet identical across runs, parallelisms and restarts. It also cuts
  * the row's history to the window the history tower reads (none in seed mode), so records stay small.
+ *
+ * <p>The compact layout's rows come without their history: the user's sequence arrives first (a user-sequence
+ * record) and is kept in keyed state, each row's history is cut from it (its {@code maxHistory} items before the
+ * row's t), and the state is cleared after the user's last row of the epoch, so it holds only the users whose rows
+ * are in flight in the readers' shuffle buffers. Checkpointed with the source's offsets, it is exactly the sequences
+ * a restored reader does not send again.
  */
 public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer, SequenceRow, TrainingExample> {
     private static final long serialVersionUID = 1L;
@@ -20,27 +33,62 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
     private final int kNeg;
     private final long seed;
     private final int historyLength;
+    /** The compact layout's history cap (its manifest's max_history); unused for rows that carry their history. */
+    private final int maxHistory;
     private transient UniformNegativeSampler sampler;
+    private transient ValueState<int[]> sequence;
+    private transient ValueState<Integer> rowsLeft;
 
-    public NegativeSamplingFunction(int numItems, int kNeg, long seed, int historyLength) {
+    public NegativeSamplingFunction(int numItems, int kNeg, long seed, int historyLength, int maxHistory) {
         this.numItems = numItems;
         this.kNeg = kNeg;
         this.seed = seed;
         this.historyLength = historyLength;
+        this.maxHistory = maxHistory;
     }
 
     @Override
     public void open(OpenContext openContext) {
         sampler = new UniformNegativeSampler(numItems);
+        sequence = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("user-sequence", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
+        rowsLeft = getRuntimeContext().getState(new ValueStateDescriptor<>("user-sequence-rows-left", Types.INT));
     }
 
     @Override
-    public void processElement(SequenceRow row, Context ctx, Collector<TrainingExample> out) {
+    public void processElement(SequenceRow row, Context ctx, Collector<TrainingExample> out) throws IOException {
+        if (row.isUserSequence()) {
+            // Sent again after a restore if it was not yet sent before the checkpoint: none of its rows had passed.
+            sequence.update(row.sequence);
+            rowsLeft.update(row.rows);
+            return;
+        }
+        int[] history = row.history == null ? historyFromState(row) : row.history;
         int[] negatives = new int[kNeg];
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(seed, row.epoch, row.rowId));
-        sampler.sample(row.positive, row.history, row.history.length, kNeg, rng, negatives, 0);
-        int keep = Math.min(historyLength, row.history.length);
-        int[] recent = java.util.Arrays.copyOfRange(row.history, row.history.length - keep, row.history.length);
+        sampler.sample(row.positive, history, history.length, kNeg, rng, negatives, 0);
+        int keep = Math.min(historyLength, history.length);
+        int[] recent = java.util.Arrays.copyOfRange(history, history.length - keep, history.length);
         out.collect(new TrainingExample(row.user, row.positive, negatives, recent, row.epoch, row.position));
+    }
+
+    private int[] historyFromState(SequenceRow row) throws IOException {
+        int[] items = sequence.value();
+        if (items == null) {
+            throw new IllegalStateException(String.format("row %d (user %d, t=%d) of epoch %d arrived before the "
+                    + "user's sequence", row.rowId, row.user, row.t, row.epoch + 1));
+        }
+        if (items[row.t] != row.positive) {
+            throw new IllegalStateException(String.format("row %d of user %d: positive %d, but the user's sequence "
+                    + "has item %d at t=%d", row.rowId, row.user, row.positive, items[row.t], row.t));
+        }
+        int left = rowsLeft.value() - 1;
+        if (left == 0) {
+            sequence.clear();
+            rowsLeft.clear();
+        } else {
+            rowsLeft.update(left);
+        }
+        return RowHistories.historyOf(items, row.t, maxHistory);
     }
 }

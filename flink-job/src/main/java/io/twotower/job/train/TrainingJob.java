@@ -98,8 +98,8 @@ public final class TrainingJob {
         rows.setParallelism(readers);
         ((SourceTransformation<?, ?, ?>) rows.getTransformation()).setCoordinatorListeningID(listeningId);
         return rows.keyBy(r -> r.user)
-                .process(new NegativeSamplingFunction(
-                        data.numItems, spec.config.kNeg(), spec.config.seed(), spec.config.historyLength()))
+                .process(new NegativeSamplingFunction(data.numItems, spec.config.kNeg(), spec.config.seed(),
+                        spec.config.historyLength(), data.manifest == null ? 0 : data.manifest.maxHistory))
                 .name("sample negatives");
     }
 
