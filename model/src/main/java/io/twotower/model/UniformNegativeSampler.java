@@ -33,7 +33,13 @@ public final class UniformNegativeSampler {
      * {@code np.random.choice(avail, k, replace=len(avail) < k)}: distinct when enough items are allowed.
      */
     public void sample(int positive, int[] history, int historyLength, int k, SplitMix64 rng, int[] out, int offset) {
-        int f = sortedForbidden(positive, history, historyLength);
+        sample(positive, history, 0, historyLength, k, rng, out, offset);
+    }
+
+    /** As above, the history being {@code items[from .. from + historyLength)} (a slice of a user's sequence). */
+    public void sample(int positive, int[] items, int from, int historyLength, int k, SplitMix64 rng, int[] out,
+            int offset) {
+        int f = sortedForbidden(positive, items, from, historyLength);
         int allowed = numItems - f;
         if (allowed <= 0) {
             throw new IllegalArgumentException(
@@ -68,14 +74,14 @@ public final class UniformNegativeSampler {
 
     /** How many catalog items are allowed as negatives for this row (0: none can be sampled). */
     public int allowed(int positive, int[] history, int historyLength) {
-        return numItems - sortedForbidden(positive, history, historyLength);
+        return numItems - sortedForbidden(positive, history, 0, historyLength);
     }
 
-    private int sortedForbidden(int positive, int[] history, int historyLength) {
+    private int sortedForbidden(int positive, int[] history, int from, int historyLength) {
         if (forbidden.length < historyLength + 1) {
             forbidden = new int[Math.max(historyLength + 1, forbidden.length * 2)];
         }
-        System.arraycopy(history, 0, forbidden, 0, historyLength);
+        System.arraycopy(history, from, forbidden, 0, historyLength);
         forbidden[historyLength] = positive;
         Arrays.sort(forbidden, 0, historyLength + 1);
         int unique = 0;

@@ -12,7 +12,6 @@ import java.util.Map;
 public final class RowHistories {
     private final int maxHistory;
     private final Map<Integer, int[]> sequences = new HashMap<>();
-    private final Map<Integer, Integer> remaining = new HashMap<>();
 
     public RowHistories(int maxHistory) {
         this.maxHistory = maxHistory;
@@ -33,7 +32,6 @@ public final class RowHistories {
     public boolean accept(SequenceRow record) {
         if (record.isUserSequence()) {
             sequences.put(record.user, record.sequence);
-            remaining.put(record.user, record.rows);
             return false;
         }
         if (record.history != null) {
@@ -45,10 +43,8 @@ public final class RowHistories {
                     + " came before the user's sequence");
         }
         record.history = historyOf(sequence, record.t, maxHistory);
-        int left = remaining.merge(record.user, -1, Integer::sum);
-        if (left == 0) {
+        if (record.last) {
             sequences.remove(record.user);
-            remaining.remove(record.user);
         }
         return true;
     }

@@ -6,8 +6,8 @@ package io.twotower.connectors.source;
  * epoch's shuffled order (so the trainer can restore that order after keyed operators).
  *
  * <p>The compact layout sends a user's history once instead of with every row: first a user-sequence record
- * ({@link #sequence} set: the user's training items and how many of its rows follow this epoch), which the keyed
- * operator downstream keeps in its keyed state, then the user's rows with {@link #history} null and {@link #t} the
+ * ({@link #sequence} set: the user's training items), which the keyed operator downstream keeps in its keyed state
+ * until the user's row marked {@link #last}, then the user's rows with {@link #history} null and {@link #t} the
  * row's index in that sequence: the history is the items before t ({@link RowHistories#historyOf}). One channel
  * carries a user's records from its reader to its keyed subtask in order, so the sequence always comes first.
  */
@@ -24,8 +24,8 @@ public class SequenceRow {
     public int t = -1;
     /** A user-sequence record's items (null for a training row). */
     public int[] sequence;
-    /** A user-sequence record's count of the user's rows that follow in this epoch. */
-    public int rows;
+    /** For a compact-layout row: whether it is its user's last row of the epoch (its sequence is needed no more). */
+    public boolean last;
 
     public SequenceRow() {}
 

@@ -23,8 +23,8 @@ import java.util.List;
  * <p>A row does not carry its history: when a user's rows enter the buffer, the user's sequence is emitted once as a
  * user-sequence record (before any of those rows, which can only leave the buffer later), and each row carries its
  * index t; the keyed operator downstream keeps the sequence in keyed state and cuts each row's history from it
- * ({@link RowHistories#historyOf}). So the buffer holds three ints a row, and rows travel without up to
- * {@code maxHistory} ids each.
+ * ({@link RowHistories#historyOf}), until the user's last row ({@link SequenceRow#last}). So the buffer holds three
+ * ints and a reference a row, and rows travel without up to {@code maxHistory} ids each.
  *
  * <p>The row id is (user, t): stable across epochs and runs, unique within the data set.
  */
@@ -52,11 +52,15 @@ final class UserSequenceRows implements SplitRows {
     private int user;
     private int[] ts;
     private int nextT;
+    /** The user's rows not yet emitted, shared by its rows in the buffer (so its last row is marked). */
+    private int[] userRowsLeft;
 
     // The shuffle buffer: row i is row positions[i] (its t) of user users[i], whose positive is positives[i].
     private final int[] users;
     private final int[] positions;
     private final int[] positives;
+    /** Each buffered row's user's count of rows not yet emitted (one array of one int per user in flight). */
+    private final int[][] rowsLeft;
     private final int capacity;
     private int size;
     private boolean exhausted;
@@ -101,6 +105,7 @@ final class UserSequenceRows implements SplitRows {
         users = new int[bufferRows];
         positions = new int[bufferRows];
         positives = new int[bufferRows];
+        rowsLeft = new int[bufferRows][];
     }
 
     private void openPart(int part) throws IOException {
@@ -128,7 +133,7 @@ final class UserSequenceRows implements SplitRows {
         if (sequence != null) {
             out.user = sequence.user;
             out.sequence = sequence.sequence;
-            out.rows = sequence.rows;
+            out.last = false;
             out.positive = -1;
             out.history = null;
             out.t = -1;
@@ -147,12 +152,16 @@ final class UserSequenceRows implements SplitRows {
         out.sequence = null;
         out.t = t;
         out.rowId = ((long) users[j] << T_BITS) | t;
+        // The user's last row of the epoch: downstream may drop the user's sequence after it.
+        out.last = --rowsLeft[j][0] == 0;
         if (exhausted || !pull(j)) {
             exhausted = true;
             size--;
             users[j] = users[size];
             positions[j] = positions[size];
             positives[j] = positives[size];
+            rowsLeft[j] = rowsLeft[size];
+            rowsLeft[size] = null;
         }
         return true;
     }
@@ -167,6 +176,7 @@ final class UserSequenceRows implements SplitRows {
         users[slot] = user;
         positions[slot] = ts[nextT];
         positives[slot] = sequence[ts[nextT]];
+        rowsLeft[slot] = userRowsLeft;
         nextT++;
         return true;
     }
@@ -191,11 +201,11 @@ final class UserSequenceRows implements SplitRows {
         user = reader.user();
         ts = rowsOf(n, maxHistory, windowLength, windowsPerUser);
         nextT = 0;
+        userRowsLeft = new int[] {ts.length};
         if (ts.length > 0) {
             SequenceRow record = new SequenceRow();
             record.user = user;
             record.sequence = sequence;
-            record.rows = ts.length;
             pendingSequences.add(record);
         }
         return true;

@@ -98,7 +98,7 @@ final class EpochSequenceReaderDriver implements ReaderOutput<SequenceRow> {
             SequenceRow copy = new SequenceRow(r.user, r.positive, r.history, r.epoch, r.rowId, r.position);
             copy.t = r.t;
             copy.sequence = r.sequence;
-            copy.rows = r.rows;
+            copy.last = r.last;
             if (histories.accept(copy)) {
                 out.add(copy);
             }

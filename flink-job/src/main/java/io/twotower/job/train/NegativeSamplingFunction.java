@@ -1,14 +1,12 @@
 package io.twotower.job.train;
 
 import io.twotower.common.SplitMix64;
-import io.twotower.connectors.source.RowHistories;
 import io.twotower.connectors.source.SequenceRow;
 import io.twotower.model.UniformNegativeSampler;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -22,7 +20,8 @@ import java.io.IOException;
  *
  * <p>The compact layout's rows come without their history: the user's sequence arrives first (a user-sequence
  * record) and is kept in keyed state, each row's history is cut from it (its {@code maxHistory} items before the
- * row's t), and the state is cleared after the user's last row of the epoch, so it holds only the users whose rows
+ * row's t), and the state is cleared at the user's last row of the epoch (marked by the reader), so it holds only
+ * the users whose rows
  * are in flight in the readers' shuffle buffers. Checkpointed with the source's offsets, it is exactly the sequences
  * a restored reader does not send again.
  */
@@ -37,7 +36,6 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
     private final int maxHistory;
     private transient UniformNegativeSampler sampler;
     private transient ValueState<int[]> sequence;
-    private transient ValueState<Integer> rowsLeft;
 
     public NegativeSamplingFunction(int numItems, int kNeg, long seed, int historyLength, int maxHistory) {
         this.numItems = numItems;
@@ -52,7 +50,6 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
         sampler = new UniformNegativeSampler(numItems);
         sequence = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("user-sequence", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
-        rowsLeft = getRuntimeContext().getState(new ValueStateDescriptor<>("user-sequence-rows-left", Types.INT));
     }
 
     @Override
@@ -60,19 +57,27 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
         if (row.isUserSequence()) {
             // Sent again after a restore if it was not yet sent before the checkpoint: none of its rows had passed.
             sequence.update(row.sequence);
-            rowsLeft.update(row.rows);
             return;
         }
-        int[] history = row.history == null ? historyFromState(row) : row.history;
+        // The row's history is items[from .. to): its own, or a slice of the user's sequence (not copied).
+        int[] items = row.history;
+        int from = 0;
+        int to = items == null ? 0 : items.length;
+        if (items == null) {
+            items = sequenceOf(row);
+            to = row.t;
+            from = Math.max(0, to - maxHistory);
+        }
         int[] negatives = new int[kNeg];
         SplitMix64 rng = new SplitMix64(SplitMix64.mix(seed, row.epoch, row.rowId));
-        sampler.sample(row.positive, history, history.length, kNeg, rng, negatives, 0);
-        int keep = Math.min(historyLength, history.length);
-        int[] recent = java.util.Arrays.copyOfRange(history, history.length - keep, history.length);
+        sampler.sample(row.positive, items, from, to - from, kNeg, rng, negatives, 0);
+        int keep = Math.min(historyLength, to - from);
+        int[] recent = java.util.Arrays.copyOfRange(items, to - keep, to);
         out.collect(new TrainingExample(row.user, row.positive, negatives, recent, row.epoch, row.position));
     }
 
-    private int[] historyFromState(SequenceRow row) throws IOException {
+    /** The user's sequence from keyed state (dropped after the user's last row). */
+    private int[] sequenceOf(SequenceRow row) throws IOException {
         int[] items = sequence.value();
         if (items == null) {
             throw new IllegalStateException(String.format("row %d (user %d, t=%d) of epoch %d arrived before the "
@@ -82,13 +87,9 @@ public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer
             throw new IllegalStateException(String.format("row %d of user %d: positive %d, but the user's sequence "
                     + "has item %d at t=%d", row.rowId, row.user, row.positive, items[row.t], row.t));
         }
-        int left = rowsLeft.value() - 1;
-        if (left == 0) {
+        if (row.last) {
             sequence.clear();
-            rowsLeft.clear();
-        } else {
-            rowsLeft.update(left);
         }
-        return RowHistories.historyOf(items, row.t, maxHistory);
+        return items;
     }
 }

@@ -28,17 +28,17 @@ class NegativeSamplingFunctionTest {
                 Types.INT);
     }
 
-    private static SequenceRow sequence(int user, int[] items, int rows) {
+    private static SequenceRow sequence(int user, int[] items) {
         SequenceRow r = new SequenceRow();
         r.user = user;
         r.sequence = items;
-        r.rows = rows;
         return r;
     }
 
-    private static SequenceRow row(int user, int[] items, int t, long position) {
+    private static SequenceRow row(int user, int[] items, int t, long position, boolean last) {
         SequenceRow r = new SequenceRow(user, items[t], null, 0, ((long) user << 24) | t, position);
         r.t = t;
+        r.last = last;
         return r;
     }
 
@@ -53,16 +53,16 @@ class NegativeSamplingFunctionTest {
         int[] b = {20, 21};
         try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(sequence(1, a, 4)));
-            h.processElement(new StreamRecord<>(sequence(2, b, 2)));
-            h.processElement(new StreamRecord<>(row(1, a, 3, 0)));
-            h.processElement(new StreamRecord<>(row(2, b, 0, 1)));
-            h.processElement(new StreamRecord<>(row(1, a, 0, 2)));
-            assertThat(h.numKeyedStateEntries()).as("two users' sequences and counts").isEqualTo(4);
-            h.processElement(new StreamRecord<>(row(2, b, 1, 3)));
-            assertThat(h.numKeyedStateEntries()).as("user 2's rows all passed").isEqualTo(2);
-            h.processElement(new StreamRecord<>(row(1, a, 1, 4)));
-            h.processElement(new StreamRecord<>(row(1, a, 2, 5)));
+            h.processElement(new StreamRecord<>(sequence(1, a)));
+            h.processElement(new StreamRecord<>(sequence(2, b)));
+            h.processElement(new StreamRecord<>(row(1, a, 3, 0, false)));
+            h.processElement(new StreamRecord<>(row(2, b, 0, 1, false)));
+            h.processElement(new StreamRecord<>(row(1, a, 0, 2, false)));
+            assertThat(h.numKeyedStateEntries()).as("two users' sequences").isEqualTo(2);
+            h.processElement(new StreamRecord<>(row(2, b, 1, 3, true)));
+            assertThat(h.numKeyedStateEntries()).as("user 2's last row passed").isEqualTo(1);
+            h.processElement(new StreamRecord<>(row(1, a, 1, 4, false)));
+            h.processElement(new StreamRecord<>(row(1, a, 2, 5, true)));
             assertThat(h.numKeyedStateEntries()).isZero();
             assertThat(histories(h)).containsExactly("1:13:[11, 12]", "2:20:[]", "1:10:[]", "2:21:[20]", "1:11:[10]",
                     "1:12:[10, 11]");
@@ -82,16 +82,16 @@ class NegativeSamplingFunctionTest {
         OperatorSubtaskState snapshot;
         try (var h = harness()) {
             h.open();
-            h.processElement(new StreamRecord<>(sequence(1, a, 3)));
-            h.processElement(new StreamRecord<>(row(1, a, 1, 0)));
+            h.processElement(new StreamRecord<>(sequence(1, a)));
+            h.processElement(new StreamRecord<>(row(1, a, 1, 0, false)));
             snapshot = h.snapshot(1, 1);
         }
         try (var h = harness()) {
             h.initializeState(snapshot);
             h.open();
-            h.processElement(new StreamRecord<>(row(1, a, 2, 1)));
+            h.processElement(new StreamRecord<>(row(1, a, 2, 1, true)));
             assertThat(histories(h)).containsExactly("1:12:[10, 11]");
-            assertThatThrownBy(() -> h.processElement(new StreamRecord<>(row(3, new int[] {5}, 0, 2))))
+            assertThatThrownBy(() -> h.processElement(new StreamRecord<>(row(3, new int[] {5}, 0, 2, true))))
                     .hasMessageContaining("user 3").hasMessageContaining("arrived before the user's sequence");
         }
     }
