@@ -21,9 +21,8 @@ import java.io.IOException;
  * <p>The compact layout's rows come without their history: the user's sequence arrives first (a user-sequence
  * record) and is kept in keyed state, each row's history is cut from it (its {@code maxHistory} items before the
  * row's t), and the state is cleared at the user's last row of the epoch (marked by the reader), so it holds only
- * the users whose rows
- * are in flight in the readers' shuffle buffers. Checkpointed with the source's offsets, it is exactly the sequences
- * a restored reader does not send again.
+ * the users whose rows are in flight in the readers' shuffle buffers. Checkpointed with the source's offsets, it is
+ * exactly the sequences a restored reader does not send again.
  */
 public final class NegativeSamplingFunction extends KeyedProcessFunction<Integer, SequenceRow, TrainingExample> {
     private static final long serialVersionUID = 1L;
