@@ -110,6 +110,15 @@ public final class WriteSpeed {
             .named(DatasetLayout.SEQUENCE_ITEMS_COLUMN)
             .named("user_sequences");
 
+    /** The settings UserSequenceFiles.Writer uses, so every writer makes the same files. */
+    private static <T, B extends ParquetWriter.Builder<T, B>> B sameSettings(B builder) {
+        return builder.withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .withCompressionCodec(CompressionCodecName.ZSTD)
+                .withRowGroupSize(UserSequenceFiles.ROW_GROUP_BYTES)
+                .withMinRowCountForPageSizeCheck(10)
+                .withMaxRowCountForPageSizeCheck(1000);
+    }
+
     private static void write(String kind, Path out, RowType rowType, List<Integer> ids, List<int[]> seqs)
             throws Exception {
         switch (kind) {
@@ -123,13 +132,8 @@ public final class WriteSpeed {
             case "group": {
                 // The writer prepare used before: one Group per user and one per list element.
                 SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
-                try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new FlinkOutputFile(out)).withType(SCHEMA)
-                        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                        .withCompressionCodec(CompressionCodecName.ZSTD)
-                        .withRowGroupSize(UserSequenceFiles.ROW_GROUP_BYTES)
-                        .withMinRowCountForPageSizeCheck(10)
-                        .withMaxRowCountForPageSizeCheck(1000)
-                        .build()) {
+                try (ParquetWriter<Group> w = sameSettings(ExampleParquetWriter.builder(new FlinkOutputFile(out))
+                        .withType(SCHEMA)).build()) {
                     for (int u = 0; u < seqs.size(); u++) {
                         Group g = groups.newGroup().append(DatasetLayout.USER_COLUMN, (long) ids.get(u));
                         Group list = g.addGroup(DatasetLayout.SEQUENCE_ITEMS_COLUMN);
@@ -142,13 +146,8 @@ public final class WriteSpeed {
                 return;
             }
             default:
-                try (ParquetWriter<RowData> w = new ParquetRowDataBuilder(new FlinkOutputFile(out), rowType, true)
-                        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                        .withCompressionCodec(CompressionCodecName.ZSTD)
-                        .withRowGroupSize(UserSequenceFiles.ROW_GROUP_BYTES)
-                        .withMinRowCountForPageSizeCheck(10)
-                        .withMaxRowCountForPageSizeCheck(1000)
-                        .build()) {
+                try (ParquetWriter<RowData> w = sameSettings(
+                        new ParquetRowDataBuilder(new FlinkOutputFile(out), rowType, true)).build()) {
                     for (int u = 0; u < seqs.size(); u++) {
                         w.write(GenericRowData.of((long) ids.get(u), new GenericArrayData(seqs.get(u))));
                     }

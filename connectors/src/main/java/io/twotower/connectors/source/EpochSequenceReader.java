@@ -105,7 +105,7 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
             if (merged != null) {
                 if (position >= current.readerRows[current.subtask]) {
                     // Every row of this reader's share was emitted; the split must end here.
-                    requireEnd(rows, current);
+                    requireEnd();
                     continue;
                 }
                 rowPosition = merged.position(current.subtask, position);
@@ -142,12 +142,12 @@ final class EpochSequenceReader implements SourceReader<SequenceRow, SequenceSpl
     }
 
     /** Closes the current split, which must have no more rows than its count said. */
-    private void requireEnd(SplitRows splitRows, SequenceSplit split) throws Exception {
-        if (splitRows.next(new SequenceRow())) {
+    private void requireEnd() throws Exception {
+        if (rows.next(new SequenceRow())) {
             throw new IllegalStateException(String.format("%s holds more than the %d rows the epoch was numbered by; "
-                    + "were its files changed after the job started?", split, split.readerRows[split.subtask]));
+                    + "were its files changed after the job started?", current, current.readerRows[current.subtask]));
         }
-        splitRows.close();
+        rows.close();
         current = null;
         rows = null;
         merged = null;

@@ -98,18 +98,13 @@ final class EpochSplitEnumerator implements SplitEnumerator<SequenceSplit, Epoch
         long[] readerRows = merged ? readerRows(filesOf, readers) : null;
         filesOf.forEach((reader, indices) -> {
             List<SequenceSplit> splits = assignment.computeIfAbsent(reader, k -> new ArrayList<>());
-            if (merged) {
+            if (filesTogether) {
                 List<String> paths = new ArrayList<>();
                 for (int i : indices) {
                     paths.add(files.get(i));
                 }
-                splits.add(SequenceSplit.merged(epoch, indices.get(0), paths, 0, reader, readerRows));
-            } else if (filesTogether) {
-                List<String> paths = new ArrayList<>();
-                for (int i : indices) {
-                    paths.add(files.get(i));
-                }
-                splits.add(SequenceSplit.files(epoch, indices.get(0), paths, 0, -1));
+                splits.add(merged ? SequenceSplit.merged(epoch, indices.get(0), paths, 0, reader, readerRows)
+                        : SequenceSplit.files(epoch, indices.get(0), paths, 0, -1));
             } else {
                 for (int i : indices) {
                     splits.add(SequenceSplit.file(epoch, i, files.get(i), 0));

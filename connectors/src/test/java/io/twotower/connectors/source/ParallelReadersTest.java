@@ -1,7 +1,5 @@
 package io.twotower.connectors.source;
 
-import io.twotower.connectors.dataset.UserSequenceFiles;
-import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.InputStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,22 +25,7 @@ class ParallelReadersTest {
 
     /** Three parts (users by u mod 3), tiny row groups. */
     private static List<String> writeParts(java.nio.file.Path dir, int[][] seqs) throws Exception {
-        List<String> parts = new ArrayList<>();
-        UserSequenceFiles.Writer[] writers = new UserSequenceFiles.Writer[3];
-        for (int p = 0; p < 3; p++) {
-            Path path = new Path(dir.resolve("part-" + p + ".parquet").toString());
-            writers[p] = new UserSequenceFiles.Writer(path, 1024);
-            parts.add(path.toString());
-        }
-        for (int u = 0; u < seqs.length; u++) {
-            if (seqs[u].length > 0) {
-                writers[u % 3].add(u, seqs[u], 0, seqs[u].length);
-            }
-        }
-        for (UserSequenceFiles.Writer w : writers) {
-            w.close();
-        }
-        return parts;
+        return UserSequenceRowsTest.writeParts(dir, seqs, 3, u -> u % 3);
     }
 
     private static long rows(String part) throws Exception {

@@ -49,6 +49,27 @@ class UserSequenceRowsTest {
         return part.toString();
     }
 
+    /** {@code parts} parts with tiny row groups, user u's sequence in part {@code partOf(u)} (a part may stay empty). */
+    static List<String> writeParts(java.nio.file.Path dir, int[][] seqs, int parts,
+            java.util.function.IntUnaryOperator partOf) throws IOException {
+        List<String> paths = new ArrayList<>();
+        UserSequenceFiles.Writer[] writers = new UserSequenceFiles.Writer[parts];
+        for (int p = 0; p < parts; p++) {
+            Path path = new Path(dir.resolve("part-" + p + ".parquet").toString());
+            writers[p] = new UserSequenceFiles.Writer(path, 1024);
+            paths.add(path.toString());
+        }
+        for (int u = 0; u < seqs.length; u++) {
+            if (seqs[u].length > 0) {
+                writers[partOf.applyAsInt(u)].add(u, seqs[u], 0, seqs[u].length);
+            }
+        }
+        for (UserSequenceFiles.Writer w : writers) {
+            w.close();
+        }
+        return paths;
+    }
+
     /** The notebook's rows of the same sequences (what prepare writes to sequences_train.parquet), as text keys. */
     static Map<String, Integer> notebookRows(int[][] seqs, int windowLength) {
         Map<String, Integer> rows = new HashMap<>();
@@ -275,22 +296,8 @@ class UserSequenceRowsTest {
     @Test
     void partsReadTogetherMixFromTheStartAndResumeExactly(@TempDir java.nio.file.Path dir) throws Exception {
         int[][] seqs = sequences(8);
-        List<String> parts = new ArrayList<>();
-        UserSequenceFiles.Writer[] writers = new UserSequenceFiles.Writer[3];
-        for (int p = 0; p < 3; p++) {
-            Path path = new Path(dir.resolve("part-" + p + ".parquet").toString());
-            writers[p] = new UserSequenceFiles.Writer(path, 1024);
-            parts.add(path.toString());
-        }
-        for (int u = 0; u < seqs.length; u++) {
-            if (seqs[u].length > 0) {
-                // Parts 0 and 2 by parity of the user; part 1 stays empty.
-                writers[u % 2 == 0 ? 0 : 2].add(u, seqs[u], 0, seqs[u].length);
-            }
-        }
-        for (UserSequenceFiles.Writer w : writers) {
-            w.close();
-        }
+        // Parts 0 and 2 by parity of the user; part 1 stays empty.
+        List<String> parts = writeParts(dir, seqs, 3, u -> u % 2 == 0 ? 0 : 2);
         List<SequenceRow> all = readAll(new UserSequenceRows(parts, USERS, ITEMS, MAX_HISTORY, 0, 0, 64, 5));
         assertThat(multiset(all)).isEqualTo(notebookRows(seqs, 0));
         // The first tenth of the epoch already holds users of both parts.
